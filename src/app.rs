@@ -1,0 +1,44 @@
+//! Start-up: from a configuration to a ready application state (database migrated,
+//! inventory loaded, templates compiled), shared by `serve` and the other commands.
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::inventory;
+use crate::web::render::Renderer;
+use crate::web::AppState;
+
+/// Opens the data directory and database and makes sure the inventory is in.
+pub fn open_database(config: &Config) -> Result<Database, String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        format!(
+            "cannot create data directory {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    let db = Database::open(config.backend.clone())?;
+    tracing::info!(backend = db.backend().name(), "database ready");
+    Ok(db)
+}
+
+/// Everything `serve` needs, with the shipped inventory imported on first start.
+pub fn prepare(config: Config) -> Result<AppState, String> {
+    let db = open_database(&config)?;
+    let mut conn = db.connection().map_err(|e| e.to_string())?;
+    match inventory::load_shipped_if_empty(&mut conn).map_err(|e| e.to_string())? {
+        Some(report) => tracing::info!(
+            cities = report.cities,
+            projects = report.projects_created,
+            "imported the G40 inventory"
+        ),
+        None => tracing::info!("inventory already loaded"),
+    }
+    drop(conn);
+    let renderer = Renderer::new()?;
+    let shipped_source = crate::overview::pages::shipped_source().map_err(|e| e.to_string())?;
+    Ok(AppState {
+        config,
+        db,
+        renderer,
+        shipped_source,
+    })
+}

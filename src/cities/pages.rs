@@ -1,0 +1,58 @@
+//! The city pages: `/steden` (all 40) and `/steden/{slug}`.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use super::view::{CityDetail, CitySummary, ThemeGroup};
+use crate::error::AppResult;
+use crate::web::render::PageRequest;
+use crate::web::AppState;
+
+#[derive(Serialize)]
+struct CityListPage {
+    cities: Vec<CitySummary>,
+    total_projects: i64,
+}
+
+pub async fn list_cities(state: web::Data<AppState>, page: PageRequest) -> AppResult<HttpResponse> {
+    let cities = state.db.run(super::load_summaries).await?;
+    let view = CityListPage {
+        total_projects: cities.iter().map(|c| c.project_count).sum(),
+        cities,
+    };
+    let title = state.renderer.text(page.lang, "cities.title").to_owned();
+    state.renderer.page(&page, "cities/list", &title, &view)
+}
+
+#[derive(Serialize)]
+struct CityPage {
+    city: CityDetail,
+    groups: Vec<ThemeGroup>,
+    ambtelijk: Vec<super::view::ContactView>,
+    bestuurlijk: Vec<super::view::ContactView>,
+}
+
+pub async fn show_city(
+    state: web::Data<AppState>,
+    page: PageRequest,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let city = state
+        .db
+        .run(move |conn| super::load_detail(conn, &slug))
+        .await?;
+    let (ambtelijk, bestuurlijk) = city
+        .contacts
+        .iter()
+        .cloned()
+        .partition(|c| c.role == "ambtelijk");
+    let view = CityPage {
+        groups: city.by_theme(),
+        ambtelijk,
+        bestuurlijk,
+        city,
+    };
+    let title = view.city.summary.name.clone();
+    state.renderer.page(&page, "cities/show", &title, &view)
+}

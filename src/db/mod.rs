@@ -1,0 +1,186 @@
+//! The database: one connection type over SQLite (embedded default) and PostgreSQL
+//! (chosen by a `postgres://` URL), a pool, the embedded migrations of both dialects,
+//! and `Database::run`, which moves blocking diesel work off the async workers.
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+/// A connection to whichever backend the configuration chose. Queries written with
+/// diesel's DSL against `DbConnection` run unchanged on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Where the data lives: a SQLite file or a PostgreSQL server.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite { path: std::path::PathBuf },
+    Postgres { url: String },
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` URLs select PostgreSQL; without a URL the
+    /// SQLite file in the data directory is used. Anything else is a configuration error,
+    /// so a typo never silently creates a stray SQLite file.
+    pub fn from_config(database_url: Option<&str>, data_dir: &Path) -> Result<Self, String> {
+        match database_url {
+            None => Ok(Backend::Sqlite {
+                path: data_dir.join("stadsmaat.sqlite3"),
+            }),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Backend::Postgres { url: url.to_owned() })
+            }
+            Some(url) => match url.strip_prefix("sqlite://") {
+                Some(path) => Ok(Backend::Sqlite { path: path.into() }),
+                None => Err(format!(
+                    "DATABASE_URL must start with postgres://, postgresql:// or sqlite://, got {url:?}"
+                )),
+            },
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+/// Opens connections of the configured backend for the pool. SQLite connections get
+/// their pragmas here because they are per connection.
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.backend {
+            Backend::Sqlite { path } => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // busy_timeout first, so a second writer waits instead of failing with
+                // SQLITE_BUSY; WAL itself is set once in `Database::open`.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Backend::Postgres { url } => PgConnection::establish(url)
+                .map(DbConnection::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// The shared handle to the database, cheap to clone.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Database {
+    /// Connects, creating the SQLite file if needed, and runs pending migrations.
+    pub fn open(backend: Backend) -> Result<Self, String> {
+        if let Backend::Sqlite { path } = &backend {
+            enable_wal(path)?;
+        }
+        let size = match backend {
+            // One writer at a time anyway; a few readers beside it are plenty.
+            Backend::Sqlite { .. } => 4,
+            Backend::Postgres { .. } => 10,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager {
+                backend: backend.clone(),
+            })
+            .map_err(|e| format!("cannot connect to the {} database: {e}", backend.name()))?;
+        let db = Database { pool, backend };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn migrate(&self) -> Result<(), String> {
+        let mut conn = self.connection().map_err(|e| e.to_string())?;
+        let result = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        };
+        result.map_err(|e| format!("migrations failed: {e}"))
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// A connection for synchronous work (CLI commands, start-up).
+    pub fn connection(&self) -> AppResult<PooledConnection> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on actix's blocking thread pool.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| AppError::Internal("database worker stopped".into()))?
+    }
+}
+
+/// Switches the SQLite file to write-ahead logging (a persistent setting of the file),
+/// from one connection before the pool opens several: WAL lets readers run beside the
+/// one writer.
+fn enable_wal(path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+        .map_err(|e| format!("cannot enable WAL on {}: {e}", path.display()))
+}

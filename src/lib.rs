@@ -1,0 +1,28 @@
+//! Stadsmaat: the knowledge-sharing platform of the G40 network of Dutch cities.
+//!
+//! A map of the crate:
+//! - `main.rs` parses the command line and calls into `app`.
+//! - [`app`] opens the database, loads the inventory and builds the shared state.
+//! - [`web`] is the HTTP core: [`web::routes`] lists every route; rendering with
+//!   translations ([`web::render`], [`web::i18n`]), parameter validation, static files.
+//! - Domain areas, each owning its queries (`model`), view models (`view`), JSON API
+//!   handlers (`api`) and page handlers (`pages`); templates mirror them in `templates/`:
+//!   - [`cities`]: the 40 G40 cities and their report facts;
+//!   - [`projects`]: the projects (pilots) of those cities;
+//!   - [`themes`]: the report's six Smart City themes and bottleneck categories;
+//!   - [`overview`]: home, the "wie doet wat" matrix, the page about the data;
+//!   - [`inventory`]: the shipped G40 inventory and its import.
+//! - Shared core: [`config`], [`db`] (SQLite or PostgreSQL, migrations, pool),
+//!   [`error`] (the one error type and its HTTP mapping), [`text`] (slugs, folding).
+
+pub mod app;
+pub mod cities;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod inventory;
+pub mod overview;
+pub mod projects;
+pub mod text;
+pub mod themes;
+pub mod web;

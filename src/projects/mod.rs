@@ -1,0 +1,87 @@
+//! Projects (pilots): the lists and pages a civil servant browses and the API
+//! `/api/v1/projects`. Queries live in `model`, the shared view model in `view`.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod view;
+
+use serde::Deserialize;
+
+use crate::cities::model::City;
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::web::params;
+use model::{CityRef, Paging, Project, ProjectFilter};
+use view::ProjectView;
+
+/// The filters and paging of a project list, as the query string gives them; the same
+/// names serve the page `/projecten` and the API.
+#[derive(Deserialize, Debug, Default, Clone)]
+pub struct ProjectListQuery {
+    pub city: Option<String>,
+    pub theme: Option<String>,
+    pub stage: Option<String>,
+    pub source_ref: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// A validated, loaded page of projects.
+pub struct ProjectPage {
+    pub total: i64,
+    pub paging: Paging,
+    pub projects: Vec<ProjectView>,
+}
+
+impl ProjectListQuery {
+    pub fn load(&self, conn: &mut DbConnection, default_per_page: i64) -> AppResult<ProjectPage> {
+        let paging = params::paging(
+            self.page.as_deref(),
+            self.per_page.as_deref(),
+            default_per_page,
+        )?;
+        let city_id = match self
+            .city
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(slug) => Some(City::id_for_filter(conn, slug)?),
+            None => None,
+        };
+        let filter = ProjectFilter {
+            city_id,
+            theme: params::optional(self.theme.as_deref())?,
+            stage: params::optional(self.stage.as_deref())?,
+            source_ref: self
+                .source_ref
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        };
+        let (total, rows) = Project::list(conn, &filter, paging)?;
+        let cities = CityRef::for_projects(conn, &rows)?;
+        Ok(ProjectPage {
+            total,
+            paging,
+            projects: ProjectView::many(rows, &cities),
+        })
+    }
+}
+
+/// A project id from a URL path; anything that is not a project id is simply not found.
+pub fn parse_id(raw: &str) -> AppResult<i32> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| crate::error::AppError::not_found(format!("project {raw:?}")))
+}
+
+/// One project with its city, ready to show.
+pub fn load_view(conn: &mut DbConnection, id: i32) -> AppResult<ProjectView> {
+    let project = Project::find(conn, id)?;
+    let city = City::find(conn, project.city_id)?;
+    Ok(ProjectView::new(project, city.reference()))
+}

@@ -1,0 +1,131 @@
+//! The project pages: `/projecten` (filterable list) and `/projecten/{id}`.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use super::model::{Paging, Project, ProjectFilter, Stage};
+use super::view::ProjectView;
+use super::ProjectListQuery;
+use crate::cities::model::City;
+use crate::error::AppResult;
+use crate::themes::Theme;
+use crate::web::pagination::Pagination;
+use crate::web::render::PageRequest;
+use crate::web::AppState;
+
+#[derive(Serialize)]
+struct SelectOption {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn options<I: IntoIterator<Item = (String, String)>>(
+    items: I,
+    current: Option<&str>,
+) -> Vec<SelectOption> {
+    items
+        .into_iter()
+        .map(|(value, label)| SelectOption {
+            selected: current == Some(value.as_str()),
+            value,
+            label,
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ProjectListPage {
+    total: i64,
+    projects: Vec<ProjectView>,
+    cities: Vec<SelectOption>,
+    themes: Vec<SelectOption>,
+    stages: Vec<SelectOption>,
+    pagination: Pagination,
+    filtered: bool,
+}
+
+pub async fn list_projects(
+    state: web::Data<AppState>,
+    page: PageRequest,
+    query: web::Query<ProjectListQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let (list, cities) = {
+        let query = query.clone();
+        state
+            .db
+            .run(move |conn| Ok((query.load(conn, 25)?, City::all(conn)?)))
+            .await?
+    };
+    let params = [
+        ("city", query.city.as_deref().unwrap_or("")),
+        ("theme", query.theme.as_deref().unwrap_or("")),
+        ("stage", query.stage.as_deref().unwrap_or("")),
+        ("per_page", query.per_page.as_deref().unwrap_or("")),
+    ];
+    let view = ProjectListPage {
+        total: list.total,
+        pagination: Pagination::new("/projecten", &params, list.paging, list.total),
+        projects: list.projects,
+        cities: options(
+            cities.into_iter().map(|c| (c.slug, c.name)),
+            query.city.as_deref(),
+        ),
+        // Theme and stage labels are translated in the template from their slug.
+        themes: options(
+            Theme::ALL.map(|t| (t.slug().to_owned(), t.slug().to_owned())),
+            query.theme.as_deref(),
+        ),
+        stages: options(
+            Stage::ALL.map(|s| (s.slug().to_owned(), s.slug().to_owned())),
+            query.stage.as_deref(),
+        ),
+        filtered: params.iter().take(3).any(|(_, v)| !v.is_empty()),
+    };
+    let title = state.renderer.text(page.lang, "projects.title").to_owned();
+    state.renderer.page(&page, "projects/list", &title, &view)
+}
+
+#[derive(Serialize)]
+struct ProjectPage {
+    project: ProjectView,
+    /// Other projects of the same city in the same theme.
+    related: Vec<ProjectView>,
+}
+
+pub async fn show_project(
+    state: web::Data<AppState>,
+    page: PageRequest,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = super::parse_id(&id)?;
+    let view = state
+        .db
+        .run(move |conn| {
+            let project = Project::find(conn, id)?;
+            let city = City::find(conn, project.city_id)?.reference();
+            let filter = ProjectFilter {
+                city_id: Some(project.city_id),
+                theme: project.theme(),
+                ..Default::default()
+            };
+            let paging = Paging {
+                page: 1,
+                per_page: 12,
+            };
+            let (_, rows) = Project::list(conn, &filter, paging)?;
+            let related = rows
+                .into_iter()
+                .filter(|p| p.id != id)
+                .map(|p| ProjectView::new(p, city.clone()))
+                .collect();
+            Ok(ProjectPage {
+                project: ProjectView::new(project, city),
+                related,
+            })
+        })
+        .await?;
+    let title = view.project.title.clone();
+    state.renderer.page(&page, "projects/show", &title, &view)
+}

@@ -1,0 +1,59 @@
+//! How a project is shown: one view model for the JSON API and the pages alike.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use super::model::{CityRef, Project};
+
+#[derive(Serialize, Clone, Debug)]
+pub struct ProjectView {
+    pub id: i32,
+    /// The report's number ("6.3"); null for projects created on the platform.
+    pub source_ref: Option<String>,
+    pub title: String,
+    pub description: String,
+    /// `report`, or `name_only` where the report gives nothing but the name.
+    pub description_origin: String,
+    pub city: CityRef,
+    pub theme: String,
+    pub stage: String,
+    pub url: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ProjectView {
+    pub fn new(project: Project, city: CityRef) -> Self {
+        ProjectView {
+            url: project_url(project.id),
+            id: project.id,
+            source_ref: project.source_ref,
+            title: project.title,
+            description: project.description,
+            description_origin: project.description_origin,
+            city,
+            theme: project.theme,
+            stage: project.stage,
+            created_at: project.created_at,
+            updated_at: project.updated_at,
+        }
+    }
+
+    /// Views for a list of projects whose cities are looked up in `cities`.
+    pub fn many(
+        projects: Vec<Project>,
+        cities: &std::collections::HashMap<i32, CityRef>,
+    ) -> Vec<Self> {
+        projects
+            .into_iter()
+            .filter_map(|p| {
+                let city = cities.get(&p.city_id)?.clone();
+                Some(ProjectView::new(p, city))
+            })
+            .collect()
+    }
+}
+
+pub fn project_url(id: i32) -> String {
+    format!("/projecten/{id}")
+}

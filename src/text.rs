@@ -1,0 +1,59 @@
+//! Small text helpers shared across areas: ASCII folding and slugs.
+
+/// Folds the Latin letters with diacritics that Dutch uses (é, ë, ï, ó, …) to ASCII;
+/// other characters pass through unchanged.
+pub fn fold_diacritics(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'A',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'È' | 'É' | 'Ê' | 'Ë' => 'E',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'Ì' | 'Í' | 'Î' | 'Ï' => 'I',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' => 'O',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'Ù' | 'Ú' | 'Û' | 'Ü' => 'U',
+        'ç' => 'c',
+        'Ç' => 'C',
+        'ñ' => 'n',
+        'Ñ' => 'N',
+        'ý' | 'ÿ' => 'y',
+        other => other,
+    }
+}
+
+/// The slug rule of DESIGN.md: lower-case ASCII, apostrophes dropped, every other run
+/// of non-alphanumerics a single `-` ("'s-Hertogenbosch" → "s-hertogenbosch").
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    let mut pending_dash = false;
+    for c in name.chars().map(fold_diacritics) {
+        if matches!(c, '\'' | '’' | '‘') {
+            continue;
+        }
+        if c.is_ascii_alphanumeric() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.push(c.to_ascii_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_follow_the_design_rule() {
+        assert_eq!(slugify("Alphen aan den Rijn"), "alphen-aan-den-rijn");
+        assert_eq!(slugify("'s-Hertogenbosch"), "s-hertogenbosch");
+        assert_eq!(slugify("Sittard-Geleen"), "sittard-geleen");
+        assert_eq!(slugify("Café Ém  (pilot)"), "cafe-em-pilot");
+    }
+}

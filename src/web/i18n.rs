@@ -1,0 +1,202 @@
+//! The one translation mechanism: flat key → text catalogs in `locales/` (Dutch is the
+//! default, English on request), used by templates through the `t` helper and by Rust
+//! code through `Catalogs::text`. `{name}` placeholders are filled from helper hash args.
+
+use std::collections::HashMap;
+
+use handlebars::{Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, ScopedJson};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Nl,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Nl, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// Formats a whole number the way the language writes it (163.853 / 163,853).
+    pub fn number(self, n: i64) -> String {
+        let sep = match self {
+            Lang::Nl => '.',
+            Lang::En => ',',
+        };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 {
+            out.insert(0, '-');
+        }
+        out
+    }
+
+    /// Formats a decimal with one fraction digit (341,2 / 341.2).
+    pub fn decimal(self, x: f64) -> String {
+        let s = format!("{x:.1}");
+        let (whole, frac) = s.split_once('.').unwrap_or((&s, "0"));
+        let whole = whole
+            .parse::<i64>()
+            .map(|w| self.number(w))
+            .unwrap_or_default();
+        match self {
+            Lang::Nl => format!("{whole},{frac}"),
+            Lang::En => format!("{whole}.{frac}"),
+        }
+    }
+}
+
+const NL: &str = include_str!("../../locales/nl.json");
+const EN: &str = include_str!("../../locales/en.json");
+
+pub struct Catalogs {
+    nl: HashMap<String, String>,
+    en: HashMap<String, String>,
+}
+
+impl Catalogs {
+    pub fn load() -> Result<Self, String> {
+        let parse = |name: &str, json: &str| {
+            serde_json::from_str::<HashMap<String, String>>(json)
+                .map_err(|e| format!("locales/{name}.json: {e}"))
+        };
+        Ok(Catalogs {
+            nl: parse("nl", NL)?,
+            en: parse("en", EN)?,
+        })
+    }
+
+    fn catalog(&self, lang: Lang) -> &HashMap<String, String> {
+        match lang {
+            Lang::Nl => &self.nl,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// The text for `key`, or the key itself so a missing translation is visible
+    /// (a test keeps both catalogs complete).
+    pub fn text<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        self.catalog(lang)
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or(key)
+    }
+
+    pub fn keys(&self, lang: Lang) -> impl Iterator<Item = &String> {
+        self.catalog(lang).keys()
+    }
+}
+
+fn fill(template: &str, args: &serde_json::Map<String, Value>) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in args {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        out = out.replace(&format!("{{{name}}}"), &text);
+    }
+    out
+}
+
+fn root_lang(ctx: &Context) -> Lang {
+    ctx.data()
+        .get("lang")
+        .and_then(Value::as_str)
+        .and_then(Lang::parse)
+        .unwrap_or_default()
+}
+
+/// `{{t "key" name=value}}`: the translation of `key` in the page's language.
+/// `{{t "stage" stage}}` joins its parameters with dots, so enum values pick their label
+/// ("stage.pilot") without a key per call site.
+pub struct TranslateHelper(pub std::sync::Arc<Catalogs>);
+
+impl HelperDef for TranslateHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let parts: Vec<&str> = h
+            .params()
+            .iter()
+            .filter_map(|p| p.value().as_str())
+            .collect();
+        if parts.is_empty() {
+            return Err(handlebars::RenderErrorReason::ParamNotFoundForIndex("t", 0).into());
+        }
+        let key = parts.join(".");
+        let lang = root_lang(ctx);
+        let args: serde_json::Map<String, Value> = h
+            .hash()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.value().clone()))
+            .collect();
+        // A `.one` variant, where the catalog has one, serves n = 1.
+        let singular = format!("{key}.one");
+        let key = match args.get("n").and_then(Value::as_i64) {
+            Some(1) if self.0.text(lang, &singular) != singular => singular,
+            _ => key,
+        };
+        let text = fill(self.0.text(lang, &key), &args);
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
+}
+
+/// `{{num n}}`: a number formatted for the page's language.
+pub struct NumberHelper;
+
+impl HelperDef for NumberHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let lang = root_lang(ctx);
+        let text = match h.param(0).map(|p| p.value()) {
+            Some(Value::Number(n)) if n.is_i64() => lang.number(n.as_i64().unwrap_or_default()),
+            Some(Value::Number(n)) => lang.decimal(n.as_f64().unwrap_or_default()),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn numbers_use_the_languages_separators() {
+        assert_eq!(Lang::Nl.number(163853), "163.853");
+        assert_eq!(Lang::En.number(163853), "163,853");
+        assert_eq!(Lang::Nl.number(429), "429");
+        assert_eq!(Lang::Nl.decimal(341.15), "341,1");
+        assert_eq!(Lang::En.decimal(1234.56), "1,234.6");
+    }
+}

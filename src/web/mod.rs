@@ -1,0 +1,167 @@
+//! The HTTP layer's shared core: application state, the one list of every route, the
+//! middleware stack (request log, security headers, HTML error pages) and the server.
+
+pub mod assets;
+pub mod i18n;
+pub mod pagination;
+pub mod params;
+pub mod render;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::error::{AppError, AppResult};
+use crate::inventory::Source;
+use crate::{cities, overview, projects, themes};
+use render::{Renderer, LANG_COOKIE};
+
+/// Everything a handler may need, shared by all workers.
+pub struct AppState {
+    pub config: Config,
+    pub db: Database,
+    pub renderer: Renderer,
+    pub shipped_source: Source,
+}
+
+/// Every route of the application, in one place.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/health", web::get().to(show_health))
+            .route("/cities", web::get().to(cities::api::list_cities))
+            .route("/cities/{slug}", web::get().to(cities::api::show_city))
+            .route("/projects", web::get().to(projects::api::list_projects))
+            .route("/projects/{id}", web::get().to(projects::api::show_project)),
+    )
+    .route("/", web::get().to(overview::pages::show_home))
+    .route("/wie-doet-wat", web::get().to(overview::pages::show_matrix))
+    .route("/over", web::get().to(overview::pages::show_about))
+    .route("/steden", web::get().to(cities::pages::list_cities))
+    .route("/steden/{slug}", web::get().to(cities::pages::show_city))
+    .route("/projecten", web::get().to(projects::pages::list_projects))
+    .route(
+        "/projecten/{id}",
+        web::get().to(projects::pages::show_project),
+    )
+    .route("/themas", web::get().to(themes::pages::list_themes))
+    .route("/themas/{slug}", web::get().to(themes::pages::show_theme))
+    .route("/taal/{lang}", web::get().to(switch_language))
+    .route("/static/{path:.*}", web::get().to(assets::serve_asset));
+}
+
+/// Starts the HTTP server; returns when it stops (Ctrl-C or SIGTERM).
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let bind = state.config.bind.clone();
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::QueryConfig::default().error_handler(params::query_error))
+            .configure(routes)
+            .default_service(web::to(not_found))
+            .wrap(from_fn(render::error_pages))
+            .wrap(security_headers())
+            .wrap(Compress::default())
+            .wrap(from_fn(log_request))
+    })
+    .bind(&bind)?;
+    for addr in server.addrs() {
+        tracing::info!("listening on http://{addr}");
+    }
+    server.run().await
+}
+
+async fn not_found(req: HttpRequest) -> AppResult<HttpResponse> {
+    Err(AppError::not_found(format!("page {:?}", req.path())))
+}
+
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+}
+
+/// Healthy once the database answers; the server only listens after the inventory
+/// import, so a healthy server has its data.
+async fn show_health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    state
+        .db
+        .run(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}
+
+#[derive(Deserialize)]
+struct SwitchLanguage {
+    terug: Option<String>,
+}
+
+/// Sets the language cookie and returns to the page the visitor came from. Only local
+/// paths are followed, so the link cannot be abused as an open redirect.
+async fn switch_language(
+    lang: web::Path<String>,
+    query: web::Query<SwitchLanguage>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let lang = i18n::Lang::parse(&lang)
+        .ok_or_else(|| AppError::not_found(format!("language {:?}", lang.as_str())))?;
+    let back = query
+        .terug
+        .as_deref()
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
+        .unwrap_or("/");
+    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+        .path("/")
+        .same_site(SameSite::Lax)
+        .secure(req.connection_info().scheme() == "https")
+        .http_only(true)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    Ok(HttpResponse::SeeOther()
+        .cookie(cookie)
+        .insert_header((header::LOCATION, back))
+        .finish())
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// One log line per request: method, path, status and duration.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let res = next.call(req).await?;
+    tracing::info!(
+        %method,
+        %path,
+        status = res.status().as_u16(),
+        ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        "request"
+    );
+    Ok(res)
+}

@@ -1,0 +1,41 @@
+//! Page-number navigation for long lists, keeping the list's other query parameters.
+
+use serde::Serialize;
+
+use crate::projects::model::Paging;
+
+#[derive(Serialize, Debug)]
+pub struct Pagination {
+    pub page: i64,
+    pub pages: i64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+impl Pagination {
+    /// `base` is the list's path, `params` the query parameters other than `page`.
+    pub fn new(base: &str, params: &[(&str, &str)], paging: Paging, total: i64) -> Self {
+        let pages = ((total + paging.per_page - 1) / paging.per_page).max(1);
+        let url = |page: i64| {
+            let page = page.to_string();
+            let mut pairs: Vec<(&str, &str)> = params
+                .iter()
+                .copied()
+                .filter(|(_, v)| !v.is_empty())
+                .collect();
+            if page != "1" {
+                pairs.push(("page", &page));
+            }
+            match serde_urlencoded::to_string(&pairs) {
+                Ok(q) if !q.is_empty() => format!("{base}?{q}"),
+                _ => base.to_owned(),
+            }
+        };
+        Pagination {
+            page: paging.page,
+            pages,
+            prev_url: (paging.page > 1).then(|| url((paging.page - 1).min(pages))),
+            next_url: (paging.page < pages).then(|| url(paging.page + 1)),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Server-side rendering: the handlebars registry over the embedded `templates/`, the
+//! per-request page context (language, current path), and the middleware that turns
+//! any error on a page route into a translated HTML error page.
+
+use std::future::{ready, Ready};
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, ContentType};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use handlebars::Handlebars;
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+use super::i18n::{Catalogs, Lang, NumberHelper, TranslateHelper};
+use super::AppState;
+use crate::error::{AppError, AppResult};
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct TemplateFiles;
+
+pub const LANG_COOKIE: &str = "lang";
+
+pub struct Renderer {
+    registry: Handlebars<'static>,
+    catalogs: Arc<Catalogs>,
+}
+
+impl Renderer {
+    pub fn new() -> Result<Self, String> {
+        let catalogs = Arc::new(Catalogs::load()?);
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        // The HTML-significant characters only: handlebars' default also escapes `=`,
+        // which garbles query strings in links.
+        registry.register_escape_fn(escape_html);
+        for file in TemplateFiles::iter().filter(|f| f.ends_with(".hbs")) {
+            let content = TemplateFiles::get(&file).ok_or("template vanished")?;
+            let source =
+                std::str::from_utf8(&content.data).map_err(|e| format!("templates/{file}: {e}"))?;
+            let name = file.trim_end_matches(".hbs");
+            registry
+                .register_template_string(name, source)
+                .map_err(|e| format!("templates/{file}: {e}"))?;
+        }
+        registry.register_helper("t", Box::new(TranslateHelper(catalogs.clone())));
+        registry.register_helper("num", Box::new(NumberHelper));
+        Ok(Renderer { registry, catalogs })
+    }
+
+    pub fn catalogs(&self) -> &Catalogs {
+        &self.catalogs
+    }
+
+    pub fn template_names(&self) -> impl Iterator<Item = &String> {
+        self.registry.get_templates().keys()
+    }
+
+    /// Renders `template` inside the page layout.
+    pub fn page<T: Serialize>(
+        &self,
+        page: &PageRequest,
+        template: &str,
+        title: &str,
+        body: &T,
+    ) -> AppResult<HttpResponse> {
+        let html = self.page_html(page, template, title, body)?;
+        Ok(HttpResponse::Ok()
+            .content_type(ContentType::html())
+            .body(html))
+    }
+
+    fn page_html<T: Serialize>(
+        &self,
+        page: &PageRequest,
+        template: &str,
+        title: &str,
+        body: &T,
+    ) -> AppResult<String> {
+        let other_lang = match page.lang {
+            Lang::Nl => Lang::En,
+            Lang::En => Lang::Nl,
+        };
+        let back = serde_urlencoded::to_string([("terug", page.path.as_str())]).unwrap_or_default();
+        let context = PageContext {
+            lang: page.lang,
+            path: &page.path,
+            other_lang,
+            lang_switch_url: format!("/taal/{}?{back}", other_lang.code()),
+            section: page
+                .path
+                .trim_start_matches('/')
+                .split(['/', '?'])
+                .next()
+                .unwrap_or(""),
+            title,
+            page: body,
+        };
+        Ok(self.registry.render(template, &context)?)
+    }
+
+    pub fn text<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        self.catalogs.text(lang, key)
+    }
+}
+
+/// What every template can use besides its own `page` data.
+#[derive(Serialize)]
+struct PageContext<'a, T> {
+    lang: Lang,
+    other_lang: Lang,
+    /// The current path and query.
+    path: &'a str,
+    /// Switches to `other_lang` and comes back here.
+    lang_switch_url: String,
+    /// The first path segment, so the navigation can mark where the visitor is.
+    section: &'a str,
+    title: &'a str,
+    page: &'a T,
+}
+
+/// The request facts a page needs: its language (cookie, overridable with `?lang=`)
+/// and its own address.
+#[derive(Clone, Debug)]
+pub struct PageRequest {
+    pub lang: Lang,
+    pub path: String,
+}
+
+impl PageRequest {
+    pub fn from_request_head(req: &HttpRequest) -> Self {
+        let from_query =
+            web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.get("lang").and_then(|l| Lang::parse(l)));
+        let from_cookie = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
+        PageRequest {
+            lang: from_query.or(from_cookie).unwrap_or_default(),
+            path: req
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str().to_owned())
+                .unwrap_or_else(|| "/".into()),
+        }
+    }
+}
+
+impl FromRequest for PageRequest {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(PageRequest::from_request_head(req)))
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorPage {
+    status: u16,
+    heading: String,
+    message: String,
+}
+
+/// Page routes answer errors as HTML: the error's stable code picks the translated
+/// heading, its message says what was wrong. API routes keep the JSON body.
+pub async fn error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.request().path().starts_with("/api/")
+    {
+        return Ok(res);
+    }
+    let (code, message) = match res.response().error() {
+        Some(err) => match err.as_error::<AppError>() {
+            Some(app) => (app.code().to_owned(), app.public_message()),
+            None => ("bad_request".to_owned(), err.to_string()),
+        },
+        None => (
+            "http".to_owned(),
+            status.canonical_reason().unwrap_or("").to_owned(),
+        ),
+    };
+    let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(res);
+    };
+    let page = PageRequest::from_request_head(res.request());
+    let renderer = &state.renderer;
+    let key = format!("error.{code}");
+    let heading = match renderer.text(page.lang, &key) {
+        text if text == key => renderer.text(page.lang, "error.generic").to_owned(),
+        text => text.to_owned(),
+    };
+    let body = ErrorPage {
+        status: status.as_u16(),
+        heading: heading.clone(),
+        message,
+    };
+    let html = match renderer.page_html(&page, "errors/error", &heading, &body) {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            return Ok(res);
+        }
+    };
+    let (req, _) = res.into_parts();
+    let response = HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(html);
+    Ok(ServiceResponse::new(req, response))
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,147 @@
+//! The command line: start-up on an empty data directory, restarts, and `import`.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::specs;
+use crate::support::{Backend, TestApp};
+
+specs! {
+    fresh:
+        serve_keeps_the_sqlite_database_in_the_data_dir,
+        restart_imports_nothing_twice,
+        import_updates_projects_by_source_ref_without_duplicates,
+        import_refuses_a_file_that_is_not_an_inventory,
+        import_with_a_failing_row_leaves_nothing_behind;
+}
+
+fn shipped_inventory() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/g40-2020.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("inventory")).expect("JSON")
+}
+
+fn write_json(app: &TestApp, name: &str, value: &Value) -> std::path::PathBuf {
+    let path = app.data_dir().join(name);
+    let mut file = std::fs::File::create(&path).expect("file");
+    file.write_all(value.to_string().as_bytes()).expect("write");
+    path
+}
+
+fn run_import(app: &TestApp, file: &std::path::Path) -> std::process::Output {
+    app.command()
+        .arg("import")
+        .arg(file)
+        .output()
+        .expect("run import")
+}
+
+fn total_projects(app: &TestApp) -> i64 {
+    app.get_json("/api/v1/projects?per_page=1").1["total"]
+        .as_i64()
+        .expect("total")
+}
+
+fn serve_keeps_the_sqlite_database_in_the_data_dir(app: &mut TestApp) {
+    if app.backend == Backend::Sqlite {
+        assert!(app.data_dir().join("stadsmaat.sqlite3").is_file());
+    }
+    assert!(
+        app.log().contains("imported the G40 inventory"),
+        "{}",
+        app.log()
+    );
+}
+
+fn restart_imports_nothing_twice(app: &mut TestApp) {
+    let before = total_projects(app);
+    let (_, first) = app.get_json("/api/v1/projects?source_ref=6.3");
+    app.restart();
+    assert_eq!(total_projects(app), before);
+    let (_, again) = app.get_json("/api/v1/projects?source_ref=6.3");
+    assert_eq!(first["results"][0]["id"], again["results"][0]["id"]);
+    assert!(
+        app.log().contains("inventory already loaded"),
+        "{}",
+        app.log()
+    );
+}
+
+fn import_updates_projects_by_source_ref_without_duplicates(app: &mut TestApp) {
+    let before = total_projects(app);
+    let mut inventory = shipped_inventory();
+    let projects = inventory["projects"].as_array_mut().expect("projects");
+    let talking_traffic = projects
+        .iter_mut()
+        .find(|p| p["source_ref"] == "6.3")
+        .expect("6.3");
+    talking_traffic["title"] = "Talking Traffic (stadsbreed)".into();
+    talking_traffic["stage"] = "scaled".into();
+    let mut extra = talking_traffic.clone();
+    extra["source_ref"] = "6.99".into();
+    extra["title"] = "Slimme fietsverlichting".into();
+    projects.push(extra);
+    let file = write_json(app, "refresh.json", &inventory);
+
+    let output = run_import(app, &file);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("1 projects created, 1 updated"), "{stdout}");
+
+    assert_eq!(total_projects(app), before + 1);
+    let (_, body) = app.get_json("/api/v1/projects?source_ref=6.3");
+    assert_eq!(body["results"][0]["title"], "Talking Traffic (stadsbreed)");
+    assert_eq!(body["total"], 1);
+
+    // The same file again changes nothing.
+    let output = run_import(app, &file);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 projects created, 0 updated"));
+    assert_eq!(total_projects(app), before + 1);
+}
+
+fn import_refuses_a_file_that_is_not_an_inventory(app: &mut TestApp) {
+    let before = total_projects(app);
+    let file = write_json(app, "wrong.json", &serde_json::json!({"hello": "world"}));
+    let output = run_import(app, &file);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not an inventory file"));
+
+    let mut inventory = shipped_inventory();
+    inventory["projects"][3]["city"] = "atlantis".into();
+    let file = write_json(app, "bad-city.json", &inventory);
+    let output = run_import(app, &file);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown city \"atlantis\""));
+
+    let missing = app.data_dir().join("missing.json");
+    assert!(!run_import(app, &missing).status.success());
+    assert_eq!(total_projects(app), before);
+}
+
+/// A row the database refuses half-way (a theme missing from the file's theme list on
+/// an empty database) rolls back everything the import had written before it.
+fn import_with_a_failing_row_leaves_nothing_behind(app: &mut TestApp) {
+    app.stop();
+    app.wipe_database();
+    let mut inventory = shipped_inventory();
+    inventory["themes"] = serde_json::json!([inventory["themes"][0].clone()]);
+    inventory["cities"][0]["name"] = "Testdorp".into();
+    let file = write_json(app, "partial.json", &inventory);
+    let output = run_import(app, &file);
+    assert!(!output.status.success(), "the import must fail");
+
+    app.restart(); // loads the shipped inventory, as the failed import left nothing
+    let (_, cities) = app.get_json("/api/v1/cities");
+    let names: Vec<&str> = cities["results"]
+        .as_array()
+        .expect("cities")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 40);
+    assert!(!names.contains(&"Testdorp"), "rolled back");
+}

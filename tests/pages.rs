@@ -1,0 +1,273 @@
+//! The server-rendered pages: what a civil servant sees, in Dutch by default and in
+//! English through the language switch, and what bad addresses answer.
+
+use crate::specs;
+use crate::support::TestApp;
+
+specs! {
+    shared:
+        home_shows_the_network_at_a_glance,
+        cities_page_links_all_forty_cities,
+        city_page_shows_facts_programmes_and_projects_by_theme,
+        project_page_shows_the_project_and_its_city,
+        theme_page_quotes_the_reports_definition,
+        matrix_cells_link_to_lists_of_that_many_projects,
+        project_list_filters_by_city_theme_and_stage,
+        project_list_pages_keep_their_filters,
+        language_switch_sets_english_and_returns,
+        language_switch_never_redirects_off_site,
+        english_is_also_available_per_request,
+        unknown_page_is_a_dutch_404_page,
+        bad_filter_on_a_page_is_a_400_page_saying_why,
+        pages_have_landmarks_a_title_and_one_h1;
+    plain:
+        translation_catalogs_have_the_same_keys,
+        templates_use_only_known_translation_keys;
+}
+
+const PAGES: [&str; 9] = [
+    "/",
+    "/steden",
+    "/steden/apeldoorn",
+    "/projecten",
+    "/themas",
+    "/themas/mobility",
+    "/wie-doet-wat",
+    "/over",
+    "/projecten?city=delft&theme=environment",
+];
+
+fn page(app: &TestApp, path: &str) -> String {
+    let (status, body) = app.get(path);
+    assert_eq!(status, 200, "GET {path}");
+    body
+}
+
+fn home_shows_the_network_at_a_glance(app: &TestApp) {
+    let html = page(app, "/");
+    assert!(html.contains("<html lang=\"nl\">"));
+    for theme in [
+        "Smart Governance",
+        "Smart Economy",
+        "Smart Mobility",
+        "Smart Environment",
+        "Smart Citizen",
+        "Smart Living",
+    ] {
+        assert!(html.contains(theme), "no {theme}");
+    }
+    assert!(html.contains("40 steden"));
+    assert!(html.contains("href=\"/wie-doet-wat\""));
+}
+
+fn cities_page_links_all_forty_cities(app: &TestApp) {
+    let html = page(app, "/steden");
+    let links = html.matches("<th scope=\"row\"><a href=\"/steden/").count();
+    assert_eq!(links, 40);
+    assert!(
+        html.contains("163.853"),
+        "Dutch number format for Apeldoorn's population"
+    );
+}
+
+fn city_page_shows_facts_programmes_and_projects_by_theme(app: &TestApp) {
+    let html = page(app, "/steden/apeldoorn");
+    assert!(html.contains("<h1>Apeldoorn</h1>"));
+    assert!(html.contains("Talking Traffic"));
+    assert!(html.contains("id=\"theme-mobility\""));
+    assert!(html.contains("Gelderland"));
+}
+
+fn project_page_shows_the_project_and_its_city(app: &TestApp) {
+    let (_, body) = app.get_json("/api/v1/projects?source_ref=6.3");
+    let url = body["results"][0]["url"].as_str().expect("url").to_owned();
+    let html = page(app, &url);
+    assert!(html.contains("<h1>Talking Traffic</h1>"));
+    assert!(html.contains("href=\"/steden/apeldoorn\""));
+    assert!(html.contains("6.3"));
+    assert!(html.contains("iVRI"));
+}
+
+fn theme_page_quotes_the_reports_definition(app: &TestApp) {
+    let (_, cities) = app.get_json("/api/v1/cities");
+    let html = page(app, "/themas/mobility");
+    assert!(html.contains("<h1>Smart Mobility</h1>"));
+    assert!(html.contains("class=\"definition\""));
+    let with_mobility = cities["results"]
+        .as_array()
+        .expect("cities")
+        .iter()
+        .filter(|c| c["themes"]["mobility"].as_i64().unwrap_or(0) > 0)
+        .count();
+    assert_eq!(
+        html.matches("<section aria-labelledby=\"c-").count(),
+        with_mobility
+    );
+    assert_eq!(app.get("/themas/onbekend").0, 404);
+}
+
+fn matrix_cells_link_to_lists_of_that_many_projects(app: &TestApp) {
+    let html = page(app, "/wie-doet-wat");
+    let cell = "<a href=\"/projecten?city=apeldoorn&amp;theme=mobility\">";
+    let start = html.find(cell).expect("Apeldoorn × mobility cell") + cell.len();
+    let count: i64 = html[start..]
+        .split('<')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("count");
+    let (_, body) = app.get_json("/api/v1/projects?city=apeldoorn&theme=mobility");
+    assert_eq!(body["total"].as_i64(), Some(count));
+    let list = page(app, "/projecten?city=apeldoorn&theme=mobility");
+    assert_eq!(
+        list.matches("class=\"card project-card\"").count() as i64,
+        count
+    );
+}
+
+fn project_list_filters_by_city_theme_and_stage(app: &TestApp) {
+    let html = page(app, "/projecten?city=apeldoorn&theme=mobility&stage=scaled");
+    assert!(html.contains("Talking Traffic"));
+    assert!(html.contains("<option value=\"apeldoorn\" selected>"));
+    assert!(
+        html.contains("href=\"/projecten\""),
+        "a way to clear the filters"
+    );
+}
+
+fn project_list_pages_keep_their_filters(app: &TestApp) {
+    let html = page(app, "/projecten?theme=environment");
+    assert!(
+        html.contains("href=\"/projecten?theme=environment&amp;page=2\""),
+        "next link keeps the theme"
+    );
+    let second = page(app, "/projecten?theme=environment&page=2");
+    assert!(second.contains("rel=\"prev\""));
+}
+
+fn language_switch_sets_english_and_returns(app: &TestApp) {
+    let res = app.get_response("/taal/en?terug=%2Fsteden%3Fx%3D1");
+    assert_eq!(res.status, 303);
+    assert_eq!(res.header("location"), Some("/steden?x=1"));
+    let cookie = res.header("set-cookie").expect("cookie");
+    assert!(cookie.starts_with("lang=en"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let english = app.get_with("/steden", &[("Cookie", "lang=en")]);
+    assert!(english.body.contains("<html lang=\"en\">"));
+    assert!(english.body.contains("The 40 G40 cities"));
+    assert!(english.body.contains("163,853"), "English number format");
+}
+
+fn language_switch_never_redirects_off_site(app: &TestApp) {
+    for target in [
+        "https%3A%2F%2Fevil.example",
+        "%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+        "javascript:alert(1)",
+    ] {
+        let res = app.get_response(&format!("/taal/en?terug={target}"));
+        assert_eq!(res.status, 303);
+        assert_eq!(res.header("location"), Some("/"), "{target}");
+    }
+    assert_eq!(app.get("/taal/fr").0, 404);
+}
+
+fn english_is_also_available_per_request(app: &TestApp) {
+    let html = page(app, "/wie-doet-wat?lang=en");
+    assert!(html.contains("Who does what"));
+}
+
+fn unknown_page_is_a_dutch_404_page(app: &TestApp) {
+    let res = app.get_response("/bestaat-niet");
+    assert_eq!(res.status, 404);
+    assert!(res
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/html")));
+    assert!(res.body.contains("Deze pagina bestaat niet"));
+    assert!(res.body.contains("<html lang=\"nl\">"));
+    let (status, html) = app.get("/steden/atlantis");
+    assert_eq!(status, 404);
+    assert!(html.contains("atlantis"));
+}
+
+fn bad_filter_on_a_page_is_a_400_page_saying_why(app: &TestApp) {
+    let res = app.get_response("/projecten?page=abc");
+    assert_eq!(res.status, 400);
+    assert!(res
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/html")));
+    assert!(res.body.contains("page must be a whole number"));
+    assert_eq!(app.get("/projecten?theme=%3Cscript%3E").0, 400);
+    assert!(
+        !app.get("/projecten?theme=%3Cscript%3E")
+            .1
+            .contains("<script>"),
+        "escaped"
+    );
+}
+
+fn pages_have_landmarks_a_title_and_one_h1(app: &TestApp) {
+    for path in PAGES {
+        let html = page(app, path);
+        assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
+        assert!(html.contains("<main id=\"main\""), "{path}: main landmark");
+        assert!(html.contains("href=\"#main\""), "{path}: skip link");
+        assert!(
+            html.contains("<title>") && html.contains(" · Stadsmaat</title>"),
+            "{path}: title"
+        );
+        assert!(
+            !html.contains("style=\""),
+            "{path}: inline styles are blocked by the CSP"
+        );
+    }
+}
+
+fn catalog(lang: &str) -> std::collections::BTreeMap<String, String> {
+    let path = format!("{}/locales/{lang}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("catalog")).expect("valid JSON")
+}
+
+fn translation_catalogs_have_the_same_keys() {
+    let nl: Vec<String> = catalog("nl").into_keys().collect();
+    let en: Vec<String> = catalog("en").into_keys().collect();
+    assert_eq!(nl, en);
+}
+
+fn templates_use_only_known_translation_keys() {
+    let nl = catalog("nl");
+    let mut dirs = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates"
+    ))];
+    let mut checked = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).expect("templates").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("template");
+            for part in text.split("{{t \"").skip(1) {
+                let key = part.split('"').next().unwrap_or("");
+                let rest = &part[key.len() + 1..];
+                // `{{t "theme" slug}}` joins a prefix with a value: check the prefix exists.
+                let composed = !rest.trim_start().starts_with("}}")
+                    && !rest.trim_start().contains('=')
+                    || rest
+                        .trim_start()
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|w| !w.contains('=') && !w.starts_with("}}"));
+                let known = nl.contains_key(key)
+                    || (composed && nl.keys().any(|k| k.starts_with(&format!("{key}."))));
+                assert!(known, "{}: unknown key {key:?}", path.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} keys found");
+}
