@@ -6,6 +6,7 @@
 //! restart the server get a fresh one.
 
 mod api;
+mod browser;
 mod cli;
 mod dataset;
 mod pages;
@@ -24,6 +25,9 @@ pub enum Setup {
     Shared(fn(&TestApp)),
     /// A fresh app of its own, which it may change or restart.
     Fresh(fn(&mut TestApp)),
+    /// The shared SQLite app, seen through a real browser (the pages do not depend on
+    /// the backend, so one backend is enough).
+    Browser(fn(&TestApp)),
 }
 
 pub struct Spec {
@@ -36,14 +40,18 @@ pub struct Spec {
 macro_rules! specs {
     ($($kind:ident: $($f:ident),* $(,)?);* $(;)?) => {
         pub fn specs() -> Vec<$crate::Spec> {
-            let mut v = Vec::new();
-            $($( v.push($crate::Spec { name: concat!(module_path!(), "::", stringify!($f)), setup: specs!(@setup $kind $f) }); )*)*
-            v
+            vec![$($(
+                $crate::Spec {
+                    name: concat!(module_path!(), "::", stringify!($f)),
+                    setup: specs!(@setup $kind $f),
+                },
+            )*)*]
         }
     };
     (@setup shared $f:ident) => { $crate::Setup::Shared($f) };
     (@setup fresh $f:ident) => { $crate::Setup::Fresh($f) };
     (@setup plain $f:ident) => { $crate::Setup::None($f) };
+    (@setup browser $f:ident) => { $crate::Setup::Browser($f) };
 }
 
 fn run_catching<F: FnOnce()>(f: F) -> Result<(), Failed> {
@@ -68,14 +76,32 @@ fn shared(slot: &SharedApp, backend: Backend) -> Arc<TestApp> {
 
 fn main() {
     let args = Arguments::from_args();
-    let all: Vec<Spec> = [api::specs(), pages::specs(), cli::specs(), dataset::specs()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let all: Vec<Spec> = [
+        api::specs(),
+        pages::specs(),
+        browser::specs(),
+        cli::specs(),
+        dataset::specs(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
 
+    // CI sets STADSMAAT_TEST_REQUIRE_ALL so that a missing PostgreSQL or browser fails
+    // the run instead of skipping half of it.
+    let require_all = std::env::var_os("STADSMAAT_TEST_REQUIRE_ALL").is_some();
     let postgres = support::postgres_url();
     if let Err(why) = &postgres {
+        assert!(!require_all, "PostgreSQL required but unavailable: {why}");
         eprintln!("NOTE: PostgreSQL run skipped ({why}); only SQLite is tested.");
+    }
+    let browser_tools = support::browser::BrowserTools::locate();
+    if let Err(why) = &browser_tools {
+        assert!(
+            !require_all,
+            "browser tests required but unavailable: {why}"
+        );
+        eprintln!("NOTE: browser tests skipped ({why}).");
     }
     let backends = [
         (Backend::Sqlite, true),
@@ -96,6 +122,16 @@ fn main() {
                             .with_ignored_flag(!available),
                     );
                 }
+            }
+            Setup::Browser(f) => {
+                let slot = slots[0].clone();
+                let name = format!("{}::{}", Backend::Sqlite.name(), spec.name);
+                trials.push(
+                    Trial::test(name, move || {
+                        run_catching(|| f(&shared(&slot, Backend::Sqlite)))
+                    })
+                    .with_ignored_flag(browser_tools.is_err()),
+                );
             }
             Setup::Fresh(f) => {
                 for (backend, available) in backends {

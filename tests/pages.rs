@@ -252,18 +252,18 @@ fn templates_use_only_known_translation_keys() {
             }
             let text = std::fs::read_to_string(&path).expect("template");
             for part in text.split("{{t \"").skip(1) {
-                let key = part.split('"').next().unwrap_or("");
-                let rest = &part[key.len() + 1..];
-                // `{{t "theme" slug}}` joins a prefix with a value: check the prefix exists.
-                let composed = !rest.trim_start().starts_with("}}")
-                    && !rest.trim_start().contains('=')
-                    || rest
-                        .trim_start()
-                        .split_whitespace()
-                        .next()
-                        .is_some_and(|w| !w.contains('=') && !w.starts_with("}}"));
-                let known = nl.contains_key(key)
-                    || (composed && nl.keys().any(|k| k.starts_with(&format!("{key}."))));
+                let (key, rest) = part.split_once('"').unwrap_or((part, ""));
+                let args = rest.split("}}").next().unwrap_or("");
+                // `{{t "theme" slug}}` joins a prefix with a value: the prefix must exist.
+                let composed = args
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|w| !w.contains('='));
+                let known = if composed {
+                    nl.keys().any(|k| k.starts_with(&format!("{key}.")))
+                } else {
+                    nl.contains_key(key)
+                };
                 assert!(known, "{}: unknown key {key:?}", path.display());
                 checked += 1;
             }

@@ -2,6 +2,8 @@
 //! a free loopback port, on SQLite or on a throw-away PostgreSQL schema, and talks HTTP
 //! to it.
 
+pub mod browser;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::Path;

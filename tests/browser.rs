@@ -1,0 +1,98 @@
+//! The pages in a real headless Chromium: styled under the Content-Security-Policy,
+//! usable without scripts of our own, and free of automated WCAG 2.1 AA violations.
+
+use crate::specs;
+use crate::support::browser::{Browser, BrowserTools};
+use crate::support::TestApp;
+
+specs! {
+    browser:
+        pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english,
+        stylesheet_applies_under_the_content_security_policy,
+        filter_form_submits_as_a_plain_form,
+        language_switch_link_switches_and_remembers_english;
+}
+
+fn browser() -> Browser {
+    Browser::start(&BrowserTools::locate().expect("browser tools"))
+}
+
+fn pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english(app: &TestApp) {
+    let browser = browser();
+    let mut problems = Vec::new();
+    for lang in ["nl", "en"] {
+        for path in [
+            "/",
+            "/steden",
+            "/steden/apeldoorn",
+            "/projecten?theme=mobility",
+            "/projecten/1",
+            "/themas",
+            "/themas/living",
+            "/wie-doet-wat",
+            "/over",
+            "/bestaat-niet",
+        ] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            browser.goto(&format!("{}{path}{sep}lang={lang}", app.base_url));
+            for violation in browser.accessibility_violations() {
+                problems.push(format!("{path} [{lang}]: {violation}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "WCAG violations:\n{}",
+        problems.join("\n")
+    );
+}
+
+fn stylesheet_applies_under_the_content_security_policy(app: &TestApp) {
+    let browser = browser();
+    browser.goto(&format!("{}/", app.base_url));
+    let colour = browser
+        .script("return getComputedStyle(document.querySelector('.site-header')).backgroundColor;");
+    assert_eq!(colour, "rgb(27, 36, 48)");
+}
+
+fn filter_form_submits_as_a_plain_form(app: &TestApp) {
+    let browser = browser();
+    browser.goto(&format!("{}/projecten", app.base_url));
+    browser.click("#f-theme option[value='mobility']");
+    browser.click("#f-city option[value='apeldoorn']");
+    browser.click("form.filters button[type='submit']");
+    let url = browser.current_url();
+    assert!(
+        url.contains("city=apeldoorn") && url.contains("theme=mobility"),
+        "{url}"
+    );
+    let text = browser.script("return document.querySelector('main').innerText;");
+    assert!(
+        text.as_str().unwrap_or("").contains("Talking Traffic"),
+        "{text}"
+    );
+}
+
+fn language_switch_link_switches_and_remembers_english(app: &TestApp) {
+    let browser = browser();
+    browser.goto(&format!("{}/steden/apeldoorn", app.base_url));
+    browser.click("a.lang-switch");
+    assert!(
+        browser.current_url().ends_with("/steden/apeldoorn"),
+        "{}",
+        browser.current_url()
+    );
+    assert_eq!(
+        browser.script("return document.documentElement.lang;"),
+        "en"
+    );
+    browser.click("a[href='/themas']");
+    assert_eq!(
+        browser.script("return document.documentElement.lang;"),
+        "en"
+    );
+    assert_eq!(
+        browser.script("return document.querySelector('h1').innerText;"),
+        "The six smart-city themes"
+    );
+}

@@ -1,0 +1,192 @@
+//! A real headless Chromium, driven through chromedriver's W3C WebDriver protocol (plain
+//! JSON over loopback HTTP), and axe-core for automated WCAG 2.1 AA checks.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// What a browser run needs, found on this machine; `Err` says what is missing.
+pub struct BrowserTools {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+    axe_js: PathBuf,
+}
+
+fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    std::env::var_os(env)
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(candidates.iter().map(PathBuf::from))
+        .find(|p| p.is_file())
+}
+
+impl BrowserTools {
+    pub fn locate() -> Result<BrowserTools, String> {
+        let axe_default = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/target/axe/node_modules/axe-core/axe.min.js"
+        );
+        Ok(BrowserTools {
+            chromium: find("STADSMAAT_TEST_CHROMIUM", &["/usr/bin/chromium"])
+                .ok_or("chromium not found (apt install chromium)")?,
+            chromedriver: find("STADSMAAT_TEST_CHROMEDRIVER", &["/usr/bin/chromedriver"])
+                .ok_or("chromedriver not found (apt install chromium-driver)")?,
+            axe_js: find("STADSMAAT_TEST_AXE", &[axe_default])
+                .ok_or("axe-core not found (npm install --prefix target/axe axe-core)")?,
+        })
+    }
+}
+
+/// One browser session, closed (and chromedriver stopped) on drop.
+pub struct Browser {
+    driver: Child,
+    endpoint: String,
+    session: String,
+    axe_source: String,
+    _profile: tempfile::TempDir,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn read(mut res: ureq::http::Response<ureq::Body>) -> Value {
+    let mut body = String::new();
+    let _ = res.body_mut().as_reader().read_to_string(&mut body);
+    serde_json::from_str(&body).unwrap_or(Value::Null)
+}
+
+impl Browser {
+    pub fn start(tools: &BrowserTools) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let driver = Command::new(&tools.chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while agent().get(&format!("{endpoint}/status")).call().is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().expect("profile dir");
+        let args = [
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1280,900".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": tools.chromium, "args": args}
+        }}});
+        let mut browser = Browser {
+            driver,
+            endpoint,
+            session: String::new(),
+            axe_source: std::fs::read_to_string(&tools.axe_js).expect("axe-core"),
+            _profile: profile,
+        };
+        let created = browser.post("/session", capabilities);
+        browser.session = created["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {created}"))
+            .to_owned();
+        browser.post_session("/timeouts", json!({"script": 60_000, "pageLoad": 30_000}));
+        browser
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        let res = agent()
+            .post(&format!("{}{path}", self.endpoint))
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap_or_else(|e| panic!("WebDriver {path}: {e}"));
+        let value = read(res)["value"].clone();
+        if let Some(error) = value.get("error") {
+            panic!("WebDriver {path}: {error}: {}", value["message"]);
+        }
+        value
+    }
+
+    fn post_session(&self, path: &str, body: Value) -> Value {
+        self.post(&format!("/session/{}{path}", self.session), body)
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.post_session("/url", json!({"url": url}));
+    }
+
+    pub fn current_url(&self) -> String {
+        let res = agent()
+            .get(&format!("{}/session/{}/url", self.endpoint, self.session))
+            .call()
+            .expect("url");
+        read(res)["value"].as_str().unwrap_or("").to_owned()
+    }
+
+    pub fn script(&self, script: &str) -> Value {
+        self.post_session("/execute/sync", json!({"script": script, "args": []}))
+    }
+
+    pub fn click(&self, css: &str) {
+        let element = self.post_session("/element", json!({"using": "css selector", "value": css}));
+        let id = element[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}"));
+        self.post_session(&format!("/element/{id}/click"), json!({}));
+    }
+
+    /// Runs axe-core on the current page for WCAG 2.1 A and AA rules; returns one line
+    /// per violation (rule, impact, first offending element).
+    pub fn accessibility_violations(&self) -> Vec<String> {
+        let script = format!(
+            "{}\nconst done = arguments[arguments.length - 1];\n\
+             axe.run(document, {{runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}}})\n\
+               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + (v.nodes[0] ? v.nodes[0].target.join(' ') : ''))))\n\
+               .catch(e => done(['axe failed: ' + e]));",
+            self.axe_source
+        );
+        let value = self.post_session("/execute/async", json!({"script": script, "args": []}));
+        value
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![format!("unexpected axe result {value}")])
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = agent()
+                .delete(&format!("{}/session/{}", self.endpoint, self.session))
+                .call();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
