@@ -33,6 +33,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         None => tracing::info!("inventory already loaded"),
     }
     drop(conn);
+    let (search, indexer) = crate::search::open(&config.index_dir(), &db)?;
     let renderer = Renderer::new()?;
     let shipped_source = crate::overview::pages::shipped_source().map_err(|e| e.to_string())?;
     Ok(AppState {
@@ -40,5 +41,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         db,
         renderer,
         shipped_source,
+        search,
+        indexer,
     })
 }

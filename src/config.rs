@@ -16,6 +16,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The search index lives in the data directory; it is derived data, rebuilt from the
+    /// database whenever it is missing.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+}
+
+impl Config {
     pub fn new(
         bind: String,
         data_dir: PathBuf,

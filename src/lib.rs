@@ -11,7 +11,9 @@
 //!   - [`projects`]: the projects (pilots) of those cities;
 //!   - [`themes`]: the report's six Smart City themes and bottleneck categories;
 //!   - [`overview`]: home, the "wie doet wat" matrix, the page about the data;
-//!   - [`inventory`]: the shipped G40 inventory and its import.
+//!   - [`inventory`]: the shipped G40 inventory and its import;
+//!   - [`search`]: the Dutch-aware tantivy index, its queue-driven indexer, the search
+//!     page and `/api/v1/search`.
 //! - Shared core: [`config`], [`db`] (SQLite or PostgreSQL, migrations, pool),
 //!   [`error`] (the one error type and its HTTP mapping), [`text`] (slugs, folding).
 
@@ -23,6 +25,7 @@ pub mod error;
 pub mod inventory;
 pub mod overview;
 pub mod projects;
+pub mod search;
 pub mod text;
 pub mod themes;
 pub mod web;

@@ -19,6 +19,15 @@ struct Cli {
     #[arg(long, global = true, env = "STADSMAAT_DATA_DIR", default_value = ".")]
     data_dir: PathBuf,
 
+    /// Address `serve` listens on.
+    #[arg(
+        long,
+        global = true,
+        env = "STADSMAAT_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
+    bind: String,
+
     /// Database URL; postgres://… selects PostgreSQL. Default: SQLite in the data dir.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
@@ -30,17 +39,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the site and the API (the default).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "STADSMAAT_BIND", default_value = "127.0.0.1:8080")]
-        bind: String,
-    },
+    Serve,
     /// Load an inventory JSON file (same shape as data/g40-2020.json), updating
     /// projects by source_ref.
     Import {
         /// The inventory file.
         file: PathBuf,
     },
+    /// Rebuild the search index from the database (with the server stopped).
+    Reindex,
 }
 
 fn main() -> ExitCode {
@@ -52,17 +59,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or_else(|| Command::Serve {
-        bind: std::env::var("STADSMAAT_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
-    });
-    let bind = match &command {
-        Command::Serve { bind } => bind.clone(),
-        Command::Import { .. } => String::new(),
-    };
+    let command = cli.command.unwrap_or(Command::Serve);
     let result =
-        Config::new(bind, cli.data_dir, cli.database_url).and_then(|config| match command {
-            Command::Serve { .. } => serve(config),
+        Config::new(cli.bind, cli.data_dir, cli.database_url).and_then(|config| match command {
+            Command::Serve => serve(config),
             Command::Import { file } => import(config, &file),
+            Command::Reindex => reindex(config),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -93,5 +95,12 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
         report.projects_updated,
         report.projects_unchanged
     );
+    Ok(())
+}
+
+fn reindex(config: Config) -> Result<(), String> {
+    let db = stadsmaat::app::open_database(&config)?;
+    let count = stadsmaat::search::reindex(&config.index_dir(), &db)?;
+    println!("search index rebuilt: {count} documents");
     Ok(())
 }

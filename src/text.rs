@@ -1,4 +1,4 @@
-//! Small text helpers shared across areas: ASCII folding and slugs.
+//! Small text helpers shared across areas: ASCII folding, slugs, HTML escaping.
 
 /// Folds the Latin letters with diacritics that Dutch uses (é, ë, ï, ó, …) to ASCII;
 /// other characters pass through unchanged.
@@ -43,6 +43,22 @@ pub fn slugify(name: &str) -> String {
         }
     }
     slug
+}
+
+/// Escapes the characters that are significant in HTML text and quoted attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

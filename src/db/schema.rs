@@ -105,3 +105,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects,
     inventory_imports,
 );
+
+diesel::table! {
+    search_queue (id) {
+        id -> Integer,
+        doc_kind -> Text,
+        doc_id -> Integer,
+        queued_at -> Timestamp,
+    }
+}

@@ -15,6 +15,7 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::projects::model::{Project, ProjectForm, Stage};
+use crate::search::{self, documents::DocKind};
 use crate::text::slugify;
 use crate::themes::Theme;
 
@@ -177,7 +178,9 @@ impl Inventory {
         let mut report = ImportReport::default();
         let mut city_ids = std::collections::HashMap::new();
         for city in &self.cities {
-            city_ids.insert(city.slug.as_str(), upsert_city(conn, city)?);
+            let id = upsert_city(conn, city)?;
+            search::queue::enqueue(conn, DocKind::City, id)?;
+            city_ids.insert(city.slug.as_str(), id);
             report.cities += 1;
         }
         for p in &self.projects {
@@ -192,15 +195,18 @@ impl Inventory {
             };
             match Project::find_by_source_ref(conn, &p.source_ref)? {
                 None => {
-                    diesel::insert_into(projects::table)
+                    let id = diesel::insert_into(projects::table)
                         .values(&form)
-                        .execute(conn)?;
+                        .returning(projects::id)
+                        .get_result(conn)?;
+                    search::queue::enqueue(conn, DocKind::Project, id)?;
                     report.projects_created += 1;
                 }
                 Some(existing) if !same_content(&existing, &form) => {
                     diesel::update(projects::table.find(existing.id))
                         .set((&form, projects::updated_at.eq(diesel::dsl::now)))
                         .execute(conn)?;
+                    search::queue::enqueue(conn, DocKind::Project, existing.id)?;
                     report.projects_updated += 1;
                 }
                 Some(_) => report.projects_unchanged += 1,

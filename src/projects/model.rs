@@ -188,6 +188,21 @@ impl Project {
             .load(conn)?)
     }
 
+    pub fn all_ids(conn: &mut DbConnection) -> AppResult<Vec<i32>> {
+        Ok(projects::table
+            .order(projects::id)
+            .select(projects::id)
+            .load(conn)?)
+    }
+
+    pub fn by_ids(conn: &mut DbConnection, ids: &[i32]) -> AppResult<Vec<Self>> {
+        Ok(projects::table
+            .filter(projects::id.eq_any(ids))
+            .order(projects::id)
+            .select(Self::as_select())
+            .load(conn)?)
+    }
+
     /// All projects of one theme, by city and report number.
     pub fn of_theme(conn: &mut DbConnection, theme: Theme) -> AppResult<Vec<Self>> {
         Ok(projects::table

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::error::{AppError, AppResult};
 use crate::inventory::Source;
-use crate::{cities, overview, projects, themes};
+use crate::{cities, overview, projects, search, themes};
 use render::{Renderer, LANG_COOKIE};
 
 /// Everything a handler may need, shared by all workers.
@@ -30,6 +30,9 @@ pub struct AppState {
     pub db: Database,
     pub renderer: Renderer,
     pub shipped_source: Source,
+    pub search: std::sync::Arc<search::Search>,
+    /// Woken after a transaction that changed indexed records commits.
+    pub indexer: std::sync::Arc<search::Indexer>,
 }
 
 /// Every route of the application, in one place.
@@ -40,7 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cities", web::get().to(cities::api::list_cities))
             .route("/cities/{slug}", web::get().to(cities::api::show_city))
             .route("/projects", web::get().to(projects::api::list_projects))
-            .route("/projects/{id}", web::get().to(projects::api::show_project)),
+            .route("/projects/{id}", web::get().to(projects::api::show_project))
+            .route("/search", web::get().to(search::api::search)),
     )
     .route("/", web::get().to(overview::pages::show_home))
     .route("/wie-doet-wat", web::get().to(overview::pages::show_matrix))
@@ -54,6 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/themas", web::get().to(themes::pages::list_themes))
     .route("/themas/{slug}", web::get().to(themes::pages::show_theme))
+    .route("/zoeken", web::get().to(search::pages::show_search))
     .route("/taal/{lang}", web::get().to(switch_language))
     .route("/static/{path:.*}", web::get().to(assets::serve_asset));
 }
@@ -90,7 +95,7 @@ struct Health {
 }
 
 /// Healthy once the database answers; the server only listens after the inventory
-/// import, so a healthy server has its data.
+/// import and the search index are ready, so a healthy server can answer searches.
 async fn show_health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     state
         .db

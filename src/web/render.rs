@@ -36,7 +36,7 @@ impl Renderer {
         registry.set_strict_mode(true);
         // The HTML-significant characters only: handlebars' default also escapes `=`,
         // which garbles query strings in links.
-        registry.register_escape_fn(escape_html);
+        registry.register_escape_fn(crate::text::escape_html);
         for file in TemplateFiles::iter().filter(|f| f.ends_with(".hbs")) {
             let content = TemplateFiles::get(&file).ok_or("template vanished")?;
             let source =
@@ -214,19 +214,4 @@ pub async fn error_pages(
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .body(html);
     Ok(ServiceResponse::new(req, response))
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            other => out.push(other),
-        }
-    }
-    out
 }

@@ -1,0 +1,16 @@
+//! `GET /api/v1/search`: hits of every type with snippets, facets and a suggestion.
+
+use actix_web::{web, HttpResponse};
+
+use super::SearchParams;
+use crate::error::AppResult;
+use crate::web::AppState;
+
+pub async fn search(
+    state: web::Data<AppState>,
+    params: web::Query<SearchParams>,
+) -> AppResult<HttpResponse> {
+    let request = params.request(None)?;
+    let results = super::pages::run(&state, request).await?;
+    Ok(HttpResponse::Ok().json(results))
+}

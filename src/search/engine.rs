@@ -1,0 +1,243 @@
+//! Running a search: the query with its filters, total, facet counts, highlighted
+//! snippets, the fuzzy second try and "bedoelde u" suggestions.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{TantivyDocument, Term};
+
+use super::documents::{DocKind, KindFilter};
+use super::index::SearchIndex;
+use super::query;
+use super::suggest;
+use super::thesaurus::Thesaurus;
+use crate::error::{AppError, AppResult};
+use crate::projects::model::{CityRef, Stage};
+use crate::text::escape_html;
+use crate::themes::Theme;
+
+/// Fewer hits than this and the search tries again with typo tolerance.
+const FUZZY_BELOW: usize = 3;
+const SNIPPET_CHARS: usize = 220;
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest {
+    pub text: String,
+    pub kind: Option<KindFilter>,
+    pub theme: Option<Theme>,
+    pub city: Option<String>,
+    pub stage: Option<Stage>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Hit {
+    #[serde(rename = "type")]
+    pub kind: DocKind,
+    pub id: i32,
+    pub title: String,
+    pub url: String,
+    /// HTML: the text escaped, matches wrapped in `<mark>`.
+    pub snippet: String,
+    pub score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<CityRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+/// Counts per value of each facet, over all hits of the query with its filters.
+#[derive(Serialize, Clone, Debug, Default)]
+pub struct Facets {
+    #[serde(rename = "type")]
+    pub kind: BTreeMap<String, u64>,
+    pub theme: BTreeMap<String, u64>,
+    pub city: BTreeMap<String, u64>,
+    pub stage: BTreeMap<String, u64>,
+}
+
+#[derive(Serialize, Clone, Debug, Default)]
+pub struct SearchResults {
+    pub total: usize,
+    pub results: Vec<Hit>,
+    pub facets: Facets,
+    /// A corrected query when words were not found ("bedoelde u …").
+    pub suggestion: Option<String>,
+    /// Whether typo tolerance was needed to find these results.
+    pub fuzzy: bool,
+}
+
+/// The search engine: an index and the thesaurus applied to its queries.
+pub struct Search {
+    pub index: SearchIndex,
+    pub thesaurus: Thesaurus,
+}
+
+fn facet_filter(
+    field: tantivy::schema::Field,
+    dimension: &str,
+    value: &str,
+) -> (Occur, Box<dyn Query>) {
+    let term = Term::from_facet(field, &Facet::from_path([dimension, value]));
+    (
+        Occur::Must,
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+    )
+}
+
+impl Search {
+    pub fn new(index: SearchIndex, thesaurus: Thesaurus) -> Self {
+        Search { index, thesaurus }
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> AppResult<SearchResults> {
+        let kind = match request.kind {
+            Some(KindFilter::NotYetIndexed) => return Ok(SearchResults::default()),
+            Some(KindFilter::Kind(kind)) => Some(kind),
+            None => None,
+        };
+        let fields = &self.index.fields;
+        let mut filters = Vec::new();
+        if let Some(kind) = kind {
+            filters.push(facet_filter(fields.facets, "type", kind.slug()));
+        }
+        if let Some(theme) = request.theme {
+            filters.push(facet_filter(fields.facets, "theme", theme.slug()));
+        }
+        if let Some(city) = &request.city {
+            filters.push(facet_filter(fields.facets, "city", city));
+        }
+        if let Some(stage) = request.stage {
+            filters.push(facet_filter(fields.facets, "stage", stage.slug()));
+        }
+
+        let words = query::words(&request.text, self.index.profile);
+        let searcher = self.index.reader.searcher();
+        let build = |fuzzy: bool| -> Option<Box<dyn Query>> {
+            let text =
+                query::text_clauses(fields, self.index.profile, &self.thesaurus, &words, fuzzy);
+            let scoring: Box<dyn Query> = match text {
+                Some(text) => text,
+                // Only filters: browse everything that passes them.
+                None if !filters.is_empty() => Box::new(AllQuery),
+                None => return None,
+            };
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, scoring)];
+            clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+            Some(Box::new(BooleanQuery::new(clauses)))
+        };
+        let Some(mut query) = build(false) else {
+            return Ok(SearchResults::default());
+        };
+
+        let facet_collector = || {
+            let mut collector = FacetCollector::for_field("facets");
+            for dimension in ["/type", "/theme", "/city", "/stage"] {
+                collector.add_facet(dimension);
+            }
+            collector
+        };
+        let top = TopDocs::with_limit(request.limit.max(1))
+            .and_offset(request.offset)
+            .order_by_score();
+        let error = |e: tantivy::TantivyError| AppError::Internal(format!("search failed: {e}"));
+        let (mut top_docs, mut total, mut facet_counts) = searcher
+            .search(&*query, &(top, Count, facet_collector()))
+            .map_err(error)?;
+
+        let mut fuzzy = false;
+        if total < FUZZY_BELOW && !words.is_empty() {
+            if let Some(fuzzy_query) = build(true) {
+                let top = TopDocs::with_limit(request.limit.max(1))
+                    .and_offset(request.offset)
+                    .order_by_score();
+                let (t, n, f) = searcher
+                    .search(&*fuzzy_query, &(top, Count, facet_collector()))
+                    .map_err(error)?;
+                if n > total {
+                    (top_docs, total, facet_counts, query, fuzzy) = (t, n, f, fuzzy_query, true);
+                }
+            }
+        }
+
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &*query, fields.body).map_err(error)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut results = Vec::with_capacity(top_docs.len());
+        for (score, address) in top_docs {
+            let doc: TantivyDocument = searcher.doc(address).map_err(error)?;
+            let snippet = snippets.snippet_from_doc(&doc);
+            let stored = self.index.stored(&doc);
+            results.push(Hit {
+                snippet: render_snippet(&snippet, &stored.body),
+                kind: stored.kind,
+                id: stored.id,
+                title: stored.title,
+                url: stored.url,
+                score,
+                source_ref: stored.source_ref,
+                city: stored.city,
+                theme: stored.theme,
+                stage: stored.stage,
+            });
+        }
+
+        let mut facets = Facets::default();
+        for (dimension, counts) in [
+            ("/type", &mut facets.kind),
+            ("/theme", &mut facets.theme),
+            ("/city", &mut facets.city),
+            ("/stage", &mut facets.stage),
+        ] {
+            for (facet, count) in facet_counts.get(dimension) {
+                if let Some(value) = facet.to_path().last() {
+                    counts.insert((*value).to_owned(), count);
+                }
+            }
+        }
+        let suggestion = suggest::did_you_mean(&searcher, fields, &words);
+        Ok(SearchResults {
+            total,
+            results,
+            facets,
+            suggestion,
+            fuzzy,
+        })
+    }
+}
+
+/// The snippet as HTML: escaped text with the matched words in `<mark>`. Without a match
+/// in the text, its beginning.
+fn render_snippet(snippet: &tantivy::snippet::Snippet, body: &str) -> String {
+    let fragment = snippet.fragment();
+    if snippet.highlighted().is_empty() || fragment.is_empty() {
+        let mut start: String = body.chars().take(SNIPPET_CHARS).collect();
+        if start.len() < body.len() {
+            start.push('…');
+        }
+        return escape_html(&start);
+    }
+    let mut html = String::new();
+    let mut at = 0;
+    for range in snippet.highlighted() {
+        if range.start < at || range.end > fragment.len() {
+            continue;
+        }
+        html.push_str(&escape_html(&fragment[at..range.start]));
+        html.push_str("<mark>");
+        html.push_str(&escape_html(&fragment[range.clone()]));
+        html.push_str("</mark>");
+        at = range.end;
+    }
+    html.push_str(&escape_html(&fragment[at..]));
+    html
+}

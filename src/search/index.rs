@@ -1,0 +1,290 @@
+//! The tantivy index: its schema, opening (rebuilding when the on-disk schema version
+//! differs), writing documents and reading stored hits back.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::{
+    FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED,
+    STORED, STRING,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use super::analysis::{self, Profile};
+use super::documents::{DocKind, SearchDoc};
+use crate::error::{AppError, AppResult};
+use crate::projects::model::CityRef;
+
+/// Bump when the schema or the analysis changes: an index of another version is rebuilt
+/// from the database at start-up.
+pub const SCHEMA_VERSION: u32 = 1;
+const VERSION_FILE: &str = "stadsmaat-index-version";
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Fields {
+    pub key: Field,
+    pub kind: Field,
+    pub id: Field,
+    pub title: Field,
+    pub body: Field,
+    pub context: Field,
+    pub trigrams: Field,
+    pub words: Field,
+    pub facets: Field,
+    pub city_slug: Field,
+    pub city_name: Field,
+    pub theme: Field,
+    pub stage: Field,
+    pub source_ref: Field,
+    pub url: Field,
+}
+
+fn schema(profile: Profile) -> (Schema, Fields) {
+    let text = |tokenizer: &str, positions: bool, stored: bool| {
+        let option = if positions {
+            IndexRecordOption::WithFreqsAndPositions
+        } else {
+            IndexRecordOption::WithFreqs
+        };
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(option),
+        );
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
+    };
+    let words = profile.words_tokenizer();
+    let mut b = Schema::builder();
+    let fields = Fields {
+        key: b.add_text_field("key", STRING),
+        kind: b.add_text_field("kind", STRING | STORED),
+        id: b.add_i64_field("id", INDEXED | STORED),
+        title: b.add_text_field("title", text(words, true, true)),
+        body: b.add_text_field("body", text(words, true, true)),
+        context: b.add_text_field("context", text(words, false, false)),
+        trigrams: b.add_text_field("trigrams", text(analysis::TRIGRAMS, false, false)),
+        words: b.add_text_field("words", text(analysis::FOLDED, false, false)),
+        facets: b.add_facet_field("facets", FacetOptions::default()),
+        city_slug: b.add_text_field("city_slug", STRING | STORED),
+        city_name: b.add_text_field("city_name", STORED),
+        theme: b.add_text_field("theme", STRING | STORED),
+        stage: b.add_text_field("stage", STRING | STORED),
+        source_ref: b.add_text_field("source_ref", STRING | STORED),
+        url: b.add_text_field("url", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// An index opened for reading and writing.
+pub struct SearchIndex {
+    pub(super) reader: IndexReader,
+    writer: Mutex<IndexWriter<TantivyDocument>>,
+    pub(super) fields: Fields,
+    pub(super) profile: Profile,
+    version_file: Option<(std::path::PathBuf, String)>,
+}
+
+fn index_error(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("search index: {e}"))
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or creates an empty one there when it is missing or of
+    /// another schema version. The flag says whether it must be filled from the database.
+    pub fn open_in_dir(dir: &Path, profile: Profile) -> Result<(Self, bool), String> {
+        let version = format!("{SCHEMA_VERSION} {}", profile.name());
+        let version_path = dir.join(VERSION_FILE);
+        let current = std::fs::read_to_string(&version_path).ok();
+        let fresh = current.as_deref().map(str::trim) != Some(version.as_str());
+        if fresh && dir.exists() {
+            // Derived data of an older shape: start again.
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let (schema, fields) = schema(profile);
+        let directory = MmapDirectory::open(dir)
+            .map_err(|e| format!("cannot open index {}: {e}", dir.display()))?;
+        let index = Index::open_or_create(directory, schema)
+            .map_err(|e| format!("cannot open index {}: {e}", dir.display()))?;
+        let mut search = Self::from_index(index, fields, profile).map_err(|e| e.to_string())?;
+        search.version_file = Some((version_path, version));
+        Ok((search, fresh))
+    }
+
+    /// Records that the index is complete for its schema version. Called after a full
+    /// build, so a build interrupted by a crash is simply redone at the next start.
+    pub fn mark_complete(&self) -> AppResult<()> {
+        if let Some((path, version)) = &self.version_file {
+            std::fs::write(path, version).map_err(index_error)?;
+        }
+        Ok(())
+    }
+
+    /// An index in memory, for benchmarks and tests of the analysis.
+    pub fn in_memory(profile: Profile) -> AppResult<Self> {
+        let (schema, fields) = schema(profile);
+        Self::from_index(Index::create_in_ram(schema), fields, profile)
+    }
+
+    fn from_index(index: Index, fields: Fields, profile: Profile) -> AppResult<Self> {
+        analysis::register(index.tokenizers());
+        let writer = index.writer(WRITER_HEAP).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => AppError::Internal(
+                "the search index is in use by another stadsmaat process; stop the server first"
+                    .into(),
+            ),
+            other => index_error(other),
+        })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_error)?;
+        Ok(SearchIndex {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            profile,
+            version_file: None,
+        })
+    }
+
+    fn document(&self, doc: &SearchDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.key, key(doc.kind, doc.id));
+        d.add_text(f.kind, doc.kind.slug());
+        d.add_i64(f.id, i64::from(doc.id));
+        d.add_text(f.title, &doc.title);
+        d.add_text(f.body, &doc.body);
+        d.add_text(f.context, &doc.context);
+        if self.profile == Profile::Dutch {
+            d.add_text(
+                f.trigrams,
+                analysis::trigram_source(&format!("{} {}", doc.title, doc.body)),
+            );
+        }
+        d.add_text(
+            f.words,
+            format!("{} {} {}", doc.title, doc.body, doc.context),
+        );
+        d.add_text(f.url, &doc.url);
+        d.add_facet(
+            f.facets,
+            tantivy::schema::Facet::from_path(["type", doc.kind.slug()]),
+        );
+        if let Some(city) = &doc.city {
+            d.add_text(f.city_slug, &city.slug);
+            d.add_text(f.city_name, &city.name);
+            d.add_facet(
+                f.facets,
+                tantivy::schema::Facet::from_path(["city", city.slug.as_str()]),
+            );
+        }
+        if let Some(theme) = &doc.theme {
+            d.add_text(f.theme, theme);
+            d.add_facet(
+                f.facets,
+                tantivy::schema::Facet::from_path(["theme", theme.as_str()]),
+            );
+        }
+        if let Some(stage) = &doc.stage {
+            d.add_text(f.stage, stage);
+            d.add_facet(
+                f.facets,
+                tantivy::schema::Facet::from_path(["stage", stage.as_str()]),
+            );
+        }
+        if let Some(source_ref) = &doc.source_ref {
+            d.add_text(f.source_ref, source_ref);
+        }
+        d
+    }
+
+    /// Replaces the documents of `records` with `docs` (records without a document are
+    /// deleted) and commits, so the change is visible to the next search.
+    pub fn replace(&self, records: &[(DocKind, i32)], docs: &[SearchDoc]) -> AppResult<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| index_error("writer poisoned"))?;
+        for &(kind, id) in records {
+            writer.delete_term(Term::from_field_text(self.fields.key, &key(kind, id)));
+        }
+        for doc in docs {
+            writer
+                .add_document(self.document(doc))
+                .map_err(index_error)?;
+        }
+        writer.commit().map_err(index_error)?;
+        drop(writer);
+        self.reader.reload().map_err(index_error)
+    }
+
+    /// Empties the index and fills it with `docs`, in one commit.
+    pub fn replace_all(&self, docs: impl IntoIterator<Item = SearchDoc>) -> AppResult<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| index_error("writer poisoned"))?;
+        writer.delete_all_documents().map_err(index_error)?;
+        for doc in docs {
+            writer
+                .add_document(self.document(&doc))
+                .map_err(index_error)?;
+        }
+        writer.commit().map_err(index_error)?;
+        drop(writer);
+        self.reader.reload().map_err(index_error)
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Reads the stored fields of a hit back into a document (body included).
+    pub(super) fn stored(&self, doc: &TantivyDocument) -> SearchDoc {
+        let f = &self.fields;
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let kind = match text(f.kind).as_deref() {
+            Some("city") => DocKind::City,
+            _ => DocKind::Project,
+        };
+        let city = match (text(f.city_slug), text(f.city_name)) {
+            (Some(slug), Some(name)) => Some(CityRef { slug, name }),
+            _ => None,
+        };
+        SearchDoc {
+            kind,
+            id: doc
+                .get_first(f.id)
+                .and_then(|v| v.as_i64())
+                .and_then(|id| i32::try_from(id).ok())
+                .unwrap_or_default(),
+            title: text(f.title).unwrap_or_default(),
+            body: text(f.body).unwrap_or_default(),
+            context: String::new(),
+            city,
+            theme: text(f.theme),
+            stage: text(f.stage),
+            source_ref: text(f.source_ref),
+            url: text(f.url).unwrap_or_default(),
+        }
+    }
+}
+
+fn key(kind: DocKind, id: i32) -> String {
+    format!("{}:{id}", kind.slug())
+}

@@ -1,0 +1,183 @@
+//! `/zoeken`: the search page with facets to narrow down, highlighted snippets,
+//! "bedoelde u" and paging; plain links and a plain form, no script needed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use super::engine::{Hit, SearchRequest, SearchResults};
+use super::SearchParams;
+use crate::cities::model::City;
+use crate::error::{AppError, AppResult};
+use crate::projects::model::Paging;
+use crate::web::pagination::Pagination;
+use crate::web::render::PageRequest;
+use crate::web::AppState;
+
+const PER_PAGE: i64 = 10;
+
+/// Runs a search off the async workers (tantivy searches are blocking work).
+pub async fn run(state: &AppState, request: SearchRequest) -> AppResult<SearchResults> {
+    let search = Arc::clone(&state.search);
+    web::block(move || search.search(&request))
+        .await
+        .map_err(|_| AppError::Internal("search worker stopped".into()))?
+}
+
+/// One value of a facet, with the link that applies (or removes) it.
+#[derive(Serialize)]
+struct FacetValue {
+    value: String,
+    /// Shown instead of the translated value (city names).
+    label: Option<String>,
+    count: u64,
+    url: String,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct FacetGroup {
+    name: &'static str,
+    values: Vec<FacetValue>,
+}
+
+#[derive(Serialize)]
+struct SearchPage {
+    query: String,
+    searched: bool,
+    total: usize,
+    results: Vec<Hit>,
+    facets: Vec<FacetGroup>,
+    suggestion: Option<(String, String)>,
+    fuzzy: bool,
+    pagination: Pagination,
+    filters_active: bool,
+    /// The same words without any filter.
+    clear_url: String,
+}
+
+fn url_with(params: &SearchParams, change: (&str, Option<&str>)) -> String {
+    let current = [
+        ("q", params.q.as_deref()),
+        ("type", params.kind.as_deref()),
+        ("theme", params.theme.as_deref()),
+        ("city", params.city.as_deref()),
+        ("stage", params.stage.as_deref()),
+    ];
+    let pairs: Vec<(&str, &str)> = current
+        .iter()
+        .map(|&(k, v)| if k == change.0 { (k, change.1) } else { (k, v) })
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
+    match serde_urlencoded::to_string(&pairs) {
+        Ok(q) if !q.is_empty() => format!("/zoeken?{q}"),
+        _ => "/zoeken".to_owned(),
+    }
+}
+
+pub async fn show_search(
+    state: web::Data<AppState>,
+    page: PageRequest,
+    params: web::Query<SearchParams>,
+) -> AppResult<HttpResponse> {
+    let params = params.into_inner();
+    let request = params.request(Some(PER_PAGE))?;
+    let searched = !request.text.trim().is_empty()
+        || request.kind.is_some()
+        || request.theme.is_some()
+        || request.city.is_some()
+        || request.stage.is_some();
+    let paging = Paging {
+        page: (request.offset as i64) / PER_PAGE + 1,
+        per_page: PER_PAGE,
+    };
+    let results = if searched {
+        run(&state, request).await?
+    } else {
+        SearchResults::default()
+    };
+    let city_names: HashMap<String, String> = state
+        .db
+        .run(|conn| {
+            Ok(City::all(conn)?
+                .into_iter()
+                .map(|c| (c.slug, c.name))
+                .collect())
+        })
+        .await?;
+    let facet =
+        |name: &'static str, key: &str, counts: &BTreeMap<String, u64>, current: Option<&str>| {
+            let mut values: Vec<FacetValue> = counts
+                .iter()
+                .map(|(value, &count)| {
+                    let active = current == Some(value.as_str());
+                    FacetValue {
+                        url: url_with(&params, (key, if active { None } else { Some(value) })),
+                        label: (key == "city").then(|| {
+                            city_names
+                                .get(value)
+                                .cloned()
+                                .unwrap_or_else(|| value.clone())
+                        }),
+                        value: value.clone(),
+                        count,
+                        active,
+                    }
+                })
+                .collect();
+            values.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            FacetGroup { name, values }
+        };
+    let facets = vec![
+        facet("type", "type", &results.facets.kind, params.kind.as_deref()),
+        facet(
+            "theme",
+            "theme",
+            &results.facets.theme,
+            params.theme.as_deref(),
+        ),
+        facet(
+            "stage",
+            "stage",
+            &results.facets.stage,
+            params.stage.as_deref(),
+        ),
+        facet("city", "city", &results.facets.city, params.city.as_deref()),
+    ];
+    let query = params.q.clone().unwrap_or_default();
+    let base_params: Vec<(&str, &str)> = [
+        ("q", params.q.as_deref()),
+        ("type", params.kind.as_deref()),
+        ("theme", params.theme.as_deref()),
+        ("city", params.city.as_deref()),
+        ("stage", params.stage.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    let view = SearchPage {
+        pagination: Pagination::new("/zoeken", &base_params, paging, results.total as i64),
+        suggestion: results
+            .suggestion
+            .clone()
+            .map(|s| (url_with(&params, ("q", Some(&s))), s)),
+        filters_active: params.kind.is_some()
+            || params.theme.is_some()
+            || params.city.is_some()
+            || params.stage.is_some(),
+        clear_url: match serde_urlencoded::to_string([("q", query.as_str())]) {
+            Ok(q) if !query.is_empty() => format!("/zoeken?{q}"),
+            _ => "/zoeken".to_owned(),
+        },
+        query,
+        searched,
+        total: results.total,
+        fuzzy: results.fuzzy,
+        results: results.results,
+        facets,
+    };
+    let title = state.renderer.text(page.lang, "search.title").to_owned();
+    state.renderer.page(&page, "search/results", &title, &view)
+}

@@ -1,0 +1,176 @@
+//! From what a person typed to a tantivy query: the words are analyzed like the
+//! documents, thesaurus concepts add their other terms, long words also match by
+//! trigrams (compounds), and typos get a fuzzy second try. The text never reaches a query
+//! parser, so no character has a special meaning.
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use super::analysis::{self, Profile};
+use super::index::Fields;
+use super::thesaurus::Thesaurus;
+
+/// Field weights: a word in the title says more than one in the description.
+const TITLE_BOOST: f32 = 3.0;
+const BODY_BOOST: f32 = 1.0;
+const CONTEXT_BOOST: f32 = 0.8;
+/// Thesaurus alternatives count a little less than the words typed.
+const SYNONYM_WEIGHT: f32 = 0.8;
+/// Compound matching by trigrams is a hint, not a match.
+const TRIGRAM_BOOST: f32 = 0.4;
+/// Share of a word's trigrams a document must contain.
+const TRIGRAM_SHARE: f32 = 0.7;
+/// Longest query text considered; the rest is ignored rather than refused.
+pub const MAX_QUERY_CHARS: usize = 500;
+
+/// One word of the query: as typed (folded) and as the index stores it (stemmed);
+/// stop words have no stem.
+#[derive(Clone, Debug)]
+pub struct QueryWord {
+    pub folded: String,
+    pub stem: Option<String>,
+}
+
+/// Splits and analyzes the query text.
+pub fn words(text: &str, profile: Profile) -> Vec<QueryWord> {
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_QUERY_CHARS)
+        .collect();
+    let mut folded = match profile {
+        Profile::Dutch => analysis::folded_analyzer(),
+        Profile::Baseline => analysis::default_analyzer(),
+    };
+    let mut stemmer = analysis::words_analyzer();
+    analysis::tokens(&mut folded, &text)
+        .into_iter()
+        .map(|word| {
+            let stem = match profile {
+                Profile::Dutch => analysis::tokens(&mut stemmer, &word).into_iter().next(),
+                Profile::Baseline => Some(word.clone()),
+            };
+            QueryWord { folded: word, stem }
+        })
+        .collect()
+}
+
+fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    let query = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    Box::new(BoostQuery::new(Box::new(query), boost))
+}
+
+/// A (possibly multi-word) term in the text fields, weighted by field.
+fn text_query(fields: &Fields, tokens: &[String], weight: f32) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, boost, positions) in [
+        (fields.title, TITLE_BOOST, true),
+        (fields.body, BODY_BOOST, true),
+        (fields.context, CONTEXT_BOOST, false),
+    ] {
+        let query = match tokens {
+            [single] => term_query(field, single, boost * weight),
+            many if positions => Box::new(BoostQuery::new(
+                Box::new(PhraseQuery::new(
+                    many.iter()
+                        .map(|t| Term::from_field_text(field, t))
+                        .collect(),
+                )),
+                boost * weight,
+            )),
+            _ => continue,
+        };
+        clauses.push((Occur::Should, query));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn trigrams(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut grams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+/// Matches a long word inside compounds: most of its trigrams must occur.
+fn trigram_query(fields: &Fields, word: &str) -> Option<Box<dyn Query>> {
+    if word.chars().count() < 6 {
+        return None;
+    }
+    let grams = trigrams(word);
+    let required = ((grams.len() as f32) * TRIGRAM_SHARE).ceil() as usize;
+    let clauses = grams
+        .iter()
+        .map(|g| (Occur::Should, term_query(fields.trigrams, g, 1.0)))
+        .collect();
+    let query = BooleanQuery::with_minimum_required_clauses(clauses, required.max(1));
+    Some(Box::new(BoostQuery::new(Box::new(query), TRIGRAM_BOOST)))
+}
+
+/// The scoring part of a search: one clause per word or thesaurus concept, any of which
+/// may match; documents matching more of them score higher. `None` when nothing
+/// searchable was typed.
+pub fn text_clauses(
+    fields: &Fields,
+    profile: Profile,
+    thesaurus: &Thesaurus,
+    words: &[QueryWord],
+    fuzzy: bool,
+) -> Option<Box<dyn Query>> {
+    let stems: Vec<String> = words.iter().filter_map(|w| w.stem.clone()).collect();
+    let matches = match profile {
+        Profile::Dutch => thesaurus.matches(&stems),
+        Profile::Baseline => Vec::new(),
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut covered = vec![false; stems.len()];
+    for m in &matches {
+        let typed = &stems[m.start..m.start + m.len];
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, text_query(fields, typed, 1.0))];
+        for term in m.concept.terms.iter().filter(|t| t.as_slice() != typed) {
+            alternatives.push((Occur::Should, text_query(fields, term, SYNONYM_WEIGHT)));
+        }
+        clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
+        covered[m.start..m.start + m.len]
+            .iter_mut()
+            .for_each(|c| *c = true);
+    }
+    let mut stem_index = 0;
+    for word in words {
+        let Some(stem) = &word.stem else { continue };
+        let in_concept = covered[stem_index];
+        stem_index += 1;
+        if in_concept {
+            continue;
+        }
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Should,
+            text_query(fields, std::slice::from_ref(stem), 1.0),
+        )];
+        if profile == Profile::Dutch {
+            if let Some(q) = trigram_query(fields, &word.folded) {
+                alternatives.push((Occur::Should, q));
+            }
+        }
+        if fuzzy && stem.chars().count() >= 4 {
+            let distance = if stem.chars().count() >= 8 { 2 } else { 1 };
+            for (field, boost) in [(fields.title, TITLE_BOOST), (fields.body, BODY_BOOST)] {
+                let q = FuzzyTermQuery::new(Term::from_field_text(field, stem), distance, true);
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), 0.5 * boost)),
+                ));
+            }
+        }
+        clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
+    }
+    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}

@@ -1,0 +1,117 @@
+//! The smart-city thesaurus (`data/thesaurus.tsv`): concepts whose terms — synonyms,
+//! abbreviations, Dutch and English — stand in for each other at query time, so
+//! "slimme verkeerslichten" also finds "iVRI" and "Talking Traffic".
+
+use std::collections::HashMap;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::analysis;
+
+const SHIPPED: &str = include_str!("../../data/thesaurus.tsv");
+
+/// A concept's terms, each as the analyzer's tokens (a term may be several words).
+#[derive(Debug, Clone)]
+pub struct Concept {
+    pub id: String,
+    pub terms: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Thesaurus {
+    concepts: Vec<Concept>,
+    /// First token of a term → (concept, term) pairs starting with it.
+    by_first_token: HashMap<String, Vec<(usize, usize)>>,
+}
+
+/// A concept found in a query: which query tokens it covers and the concept itself.
+#[derive(Debug, Clone)]
+pub struct Match<'a> {
+    pub start: usize,
+    pub len: usize,
+    pub concept: &'a Concept,
+}
+
+impl Thesaurus {
+    pub fn shipped() -> Self {
+        Self::parse(SHIPPED, &mut analysis::words_analyzer())
+    }
+
+    /// Parses `concept<TAB>terms<TAB>note` lines; terms are separated by " | ".
+    /// Malformed lines are skipped: the thesaurus is curated data, checked by a test.
+    pub fn parse(tsv: &str, analyzer: &mut TextAnalyzer) -> Self {
+        let mut thesaurus = Thesaurus::default();
+        let lines = tsv
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .skip(1); // header
+        for line in lines {
+            let mut fields = line.split('\t');
+            let (Some(id), Some(terms)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            let terms: Vec<Vec<String>> = terms
+                .split('|')
+                .map(|t| analysis::tokens(analyzer, t.trim()))
+                .filter(|t| !t.is_empty())
+                .collect();
+            if terms.len() < 2 {
+                continue;
+            }
+            let index = thesaurus.concepts.len();
+            for (term_index, term) in terms.iter().enumerate() {
+                thesaurus
+                    .by_first_token
+                    .entry(term[0].clone())
+                    .or_default()
+                    .push((index, term_index));
+            }
+            thesaurus.concepts.push(Concept {
+                id: id.trim().to_owned(),
+                terms,
+            });
+        }
+        thesaurus
+    }
+
+    pub fn len(&self) -> usize {
+        self.concepts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.concepts.is_empty()
+    }
+
+    /// The concepts a tokenized query mentions, longest term first at each position;
+    /// tokens inside a matched multi-word term are not matched again.
+    pub fn matches(&self, tokens: &[String]) -> Vec<Match<'_>> {
+        let mut found = Vec::new();
+        let mut position = 0;
+        while position < tokens.len() {
+            let best = self
+                .by_first_token
+                .get(&tokens[position])
+                .into_iter()
+                .flatten()
+                .filter_map(|&(concept, term)| {
+                    let term = &self.concepts[concept].terms[term];
+                    tokens[position..]
+                        .starts_with(term)
+                        .then_some((concept, term.len()))
+                })
+                .max_by_key(|&(_, len)| len);
+            match best {
+                Some((concept, len)) => {
+                    found.push(Match {
+                        start: position,
+                        len,
+                        concept: &self.concepts[concept],
+                    });
+                    position += len;
+                }
+                None => position += 1,
+            }
+        }
+        found
+    }
+}
