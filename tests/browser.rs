@@ -32,6 +32,8 @@ fn pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english(app: &TestApp) {
             "/wie-doet-wat",
             "/over",
             "/bestaat-niet",
+            "/zoeken?q=luchtkwalitiet",
+            "/zoeken?q=fiets&theme=mobility",
         ] {
             let sep = if path.contains('?') { '&' } else { '?' };
             browser.goto(&format!("{}{path}{sep}lang={lang}", app.base_url));

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod dataset;
 mod pages;
+mod search;
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -80,6 +81,7 @@ fn main() {
         api::specs(),
         pages::specs(),
         browser::specs(),
+        search::specs(),
         cli::specs(),
         dataset::specs(),
     ]

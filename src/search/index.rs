@@ -90,6 +90,16 @@ pub struct SearchIndex {
     version_file: Option<(std::path::PathBuf, String)>,
 }
 
+/// Why an index could not be opened: held by another process (wait or stop it), or
+/// broken (it is derived data: throw it away and rebuild).
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("the search index is in use by another stadsmaat process; stop the server first")]
+    Locked,
+    #[error("{0}")]
+    Broken(String),
+}
+
 fn index_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("search index: {e}"))
 }
@@ -97,24 +107,27 @@ fn index_error(e: impl std::fmt::Display) -> AppError {
 impl SearchIndex {
     /// Opens the index in `dir`, or creates an empty one there when it is missing or of
     /// another schema version. The flag says whether it must be filled from the database.
-    pub fn open_in_dir(dir: &Path, profile: Profile) -> Result<(Self, bool), String> {
+    pub fn open_in_dir(dir: &Path, profile: Profile) -> Result<(Self, bool), OpenError> {
+        let broken = |what: &str, e: &dyn std::fmt::Display| {
+            OpenError::Broken(format!("{what} {}: {e}", dir.display()))
+        };
         let version = format!("{SCHEMA_VERSION} {}", profile.name());
         let version_path = dir.join(VERSION_FILE);
         let current = std::fs::read_to_string(&version_path).ok();
         let fresh = current.as_deref().map(str::trim) != Some(version.as_str());
         if fresh && dir.exists() {
             // Derived data of an older shape: start again.
-            std::fs::remove_dir_all(dir)
-                .map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+            std::fs::remove_dir_all(dir).map_err(|e| broken("cannot clear", &e))?;
         }
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| broken("cannot create", &e))?;
         let (schema, fields) = schema(profile);
-        let directory = MmapDirectory::open(dir)
-            .map_err(|e| format!("cannot open index {}: {e}", dir.display()))?;
-        let index = Index::open_or_create(directory, schema)
-            .map_err(|e| format!("cannot open index {}: {e}", dir.display()))?;
-        let mut search = Self::from_index(index, fields, profile).map_err(|e| e.to_string())?;
+        let directory = MmapDirectory::open(dir).map_err(|e| broken("cannot open", &e))?;
+        let index =
+            Index::open_or_create(directory, schema).map_err(|e| broken("cannot open", &e))?;
+        let mut search = Self::from_index(index, fields, profile).map_err(|e| match e {
+            WriterError::Locked => OpenError::Locked,
+            WriterError::Other(e) => broken("cannot write to", &e),
+        })?;
         search.version_file = Some((version_path, version));
         Ok((search, fresh))
     }
@@ -131,23 +144,23 @@ impl SearchIndex {
     /// An index in memory, for benchmarks and tests of the analysis.
     pub fn in_memory(profile: Profile) -> AppResult<Self> {
         let (schema, fields) = schema(profile);
-        Self::from_index(Index::create_in_ram(schema), fields, profile)
+        Self::from_index(Index::create_in_ram(schema), fields, profile).map_err(|e| match e {
+            WriterError::Locked => index_error("locked"),
+            WriterError::Other(e) => index_error(e),
+        })
     }
 
-    fn from_index(index: Index, fields: Fields, profile: Profile) -> AppResult<Self> {
+    fn from_index(index: Index, fields: Fields, profile: Profile) -> Result<Self, WriterError> {
         analysis::register(index.tokenizers());
         let writer = index.writer(WRITER_HEAP).map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => AppError::Internal(
-                "the search index is in use by another stadsmaat process; stop the server first"
-                    .into(),
-            ),
-            other => index_error(other),
+            tantivy::TantivyError::LockFailure(..) => WriterError::Locked,
+            other => WriterError::Other(other),
         })?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(index_error)?;
+            .map_err(WriterError::Other)?;
         Ok(SearchIndex {
             reader,
             writer: Mutex::new(writer),
@@ -283,6 +296,11 @@ impl SearchIndex {
             url: text(f.url).unwrap_or_default(),
         }
     }
+}
+
+enum WriterError {
+    Locked,
+    Other(tantivy::TantivyError),
 }
 
 fn key(kind: DocKind, id: i32) -> String {

@@ -29,13 +29,22 @@ use crate::error::{AppError, AppResult};
 use crate::text::slugify;
 use crate::web::params;
 use analysis::Profile;
-use index::SearchIndex;
+use index::{OpenError, SearchIndex};
 
 /// Opens the index in `dir`, brings it up to date with the database (a full rebuild if
 /// it is new or of another schema version, else whatever the queue holds) and starts the
 /// background indexer.
 pub fn open(dir: &Path, db: &Database) -> Result<(Arc<Search>, Arc<Indexer>), String> {
-    let (index, fresh) = SearchIndex::open_in_dir(dir, Profile::Dutch)?;
+    let (index, fresh) = match SearchIndex::open_in_dir(dir, Profile::Dutch) {
+        Err(OpenError::Broken(why)) => {
+            // Derived data: a damaged index is thrown away and rebuilt from the database.
+            tracing::warn!(%why, "search index unusable; rebuilding it");
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+            SearchIndex::open_in_dir(dir, Profile::Dutch).map_err(|e| e.to_string())?
+        }
+        other => other.map_err(|e| e.to_string())?,
+    };
     let search = Arc::new(Search::new(index, thesaurus::Thesaurus::shipped()));
     let indexer = Indexer::new(Arc::clone(&search), db.clone());
     if fresh {
@@ -57,7 +66,7 @@ pub fn open(dir: &Path, db: &Database) -> Result<(Arc<Search>, Arc<Indexer>), St
 
 /// Rebuilds the index in `dir` from scratch (`stadsmaat reindex`).
 pub fn reindex(dir: &Path, db: &Database) -> Result<usize, String> {
-    let (index, _) = SearchIndex::open_in_dir(dir, Profile::Dutch)?;
+    let (index, _) = SearchIndex::open_in_dir(dir, Profile::Dutch).map_err(|e| e.to_string())?;
     let search = Arc::new(Search::new(index, thesaurus::Thesaurus::shipped()));
     Indexer::new(search, db.clone())
         .rebuild()
