@@ -6,7 +6,7 @@
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, NgramTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, StopWordFilter, TextAnalyzer, TokenStream, TokenizerManager,
+    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager,
 };
 
 /// Which analysis an index uses; part of the index's schema version.
@@ -52,7 +52,7 @@ pub fn words_analyzer() -> TextAnalyzer {
         .filter(stop_words(Language::Dutch))
         .filter(stop_words(Language::English))
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::Dutch))
+        .filter(DutchStemmer)
         .build()
 }
 
@@ -110,4 +110,86 @@ pub fn trigram_source(text: &str) -> String {
         .filter(|w| w.chars().count() >= 6)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The classic Snowball Dutch (Porter) stemmer. tantivy's `Language::Dutch` is the newer
+/// Kraaij-Pohlmann algorithm, which also strips "ge-" and "-heid" and so merges unrelated
+/// words of this corpus (gezondheid/zon, gemeente/mening, gebied/bieden).
+#[derive(Clone, Copy)]
+pub struct DutchStemmer;
+
+impl TokenFilter for DutchStemmer {
+    type Tokenizer<T: Tokenizer> = DutchStemmerTokenizer<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> DutchStemmerTokenizer<T> {
+        DutchStemmerTokenizer { inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct DutchStemmerTokenizer<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for DutchStemmerTokenizer<T> {
+    type TokenStream<'a> = DutchStemmerStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        DutchStemmerStream {
+            tail: self.inner.token_stream(text),
+            stemmer: frostem::Stemmer::new(frostem::Algorithm::DutchPorter),
+        }
+    }
+}
+
+pub struct DutchStemmerStream<T> {
+    tail: T,
+    stemmer: frostem::Stemmer,
+}
+
+impl<T: TokenStream> TokenStream for DutchStemmerStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        let stemmed = self.stemmer.stem(&token.text).into_owned();
+        token.text = stemmed;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{tokens, words_analyzer};
+
+    #[test]
+    fn unrelated_words_keep_different_stems() {
+        let mut analyzer = words_analyzer();
+        let stem = |w: &str, a: &mut tantivy::tokenizer::TextAnalyzer| tokens(a, w).join(" ");
+        assert_ne!(
+            stem("gezondheid", &mut analyzer),
+            stem("zon", &mut analyzer)
+        );
+        assert_ne!(
+            stem("gemeente", &mut analyzer),
+            stem("mening", &mut analyzer)
+        );
+        assert_eq!(
+            stem("verkeerslichten", &mut analyzer),
+            stem("verkeerslicht", &mut analyzer)
+        );
+        assert_eq!(
+            stem("Fietsers", &mut analyzer),
+            stem("fietser", &mut analyzer)
+        );
+    }
 }

@@ -10,6 +10,7 @@ use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{TantivyDocument, Term};
 
+use super::analysis::Profile;
 use super::documents::{DocKind, KindFilter};
 use super::index::SearchIndex;
 use super::query;
@@ -80,7 +81,15 @@ pub struct SearchResults {
 pub struct Search {
     pub index: SearchIndex,
     pub thesaurus: Thesaurus,
+    /// Whether long query words also match by trigrams (compounds); off only to measure
+    /// what it brings.
+    pub trigrams: bool,
+    /// Whether concepts of the best hits widen the rest of the list; off only to measure.
+    pub feedback: bool,
 }
+
+/// How many of the best hits feedback reads.
+const FEEDBACK_HITS: usize = 5;
 
 fn facet_filter(
     field: tantivy::schema::Field,
@@ -96,7 +105,12 @@ fn facet_filter(
 
 impl Search {
     pub fn new(index: SearchIndex, thesaurus: Thesaurus) -> Self {
-        Search { index, thesaurus }
+        Search {
+            index,
+            thesaurus,
+            trigrams: true,
+            feedback: true,
+        }
     }
 
     pub fn search(&self, request: &SearchRequest) -> AppResult<SearchResults> {
@@ -122,55 +136,65 @@ impl Search {
 
         let words = query::words(&request.text, self.index.profile);
         let searcher = self.index.reader.searcher();
-        let build = |fuzzy: bool| -> Option<Box<dyn Query>> {
-            let text =
-                query::text_clauses(fields, self.index.profile, &self.thesaurus, &words, fuzzy);
-            let scoring: Box<dyn Query> = match text {
-                Some(text) => text,
-                // Only filters: browse everything that passes them.
-                None if !filters.is_empty() => Box::new(AllQuery),
-                None => return None,
+        let build = |fuzzy: bool| {
+            let options = query::Options {
+                profile: self.index.profile,
+                trigrams: self.trigrams,
+                fuzzy,
             };
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, scoring)];
-            clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
-            Some(Box::new(BooleanQuery::new(clauses)))
+            query::text_clauses(fields, options, &self.thesaurus, &words)
         };
-        let Some(mut query) = build(false) else {
-            return Ok(SearchResults::default());
+        let error = |e: tantivy::TantivyError| AppError::Internal(format!("search failed: {e}"));
+        // Which documents match is decided by the words alone (typo tolerance, feedback),
+        // in cheap passes without filters; the filters then only narrow that set, so a
+        // facet's count is exactly what choosing it yields.
+        let first = |q: &dyn Query| {
+            let best = TopDocs::with_limit(FEEDBACK_HITS).order_by_score();
+            searcher.search(q, &(best, Count)).map_err(error)
         };
-
-        let facet_collector = || {
-            let mut collector = FacetCollector::for_field("facets");
-            for dimension in ["/type", "/theme", "/city", "/stage"] {
-                collector.add_facet(dimension);
+        let mut fuzzy = false;
+        let mut text = build(false);
+        if let Some(exact_query) = text.take() {
+            let (mut best, exact) = first(&*exact_query)?;
+            let mut chosen = exact_query;
+            if exact < FUZZY_BELOW {
+                if let Some(fuzzy_query) = build(true) {
+                    let (fuzzy_best, n) = first(&*fuzzy_query)?;
+                    if n > exact {
+                        (chosen, best, fuzzy) = (fuzzy_query, fuzzy_best, true);
+                    }
+                }
             }
-            collector
+            if self.feedback && !fuzzy && self.index.profile == Profile::Dutch {
+                if let Some(widened) = self.with_feedback(&searcher, &*chosen, &best, &words)? {
+                    chosen = widened;
+                }
+            }
+            text = Some(chosen);
+        }
+        let scoring: Box<dyn Query> = match text {
+            Some(text) => text,
+            // Only filters: browse everything that passes them.
+            None if !filters.is_empty() => Box::new(AllQuery),
+            None => return Ok(SearchResults::default()),
         };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, scoring)];
+        clauses.extend(filters);
+        let query = BooleanQuery::new(clauses);
+
+        let mut facet_collector = FacetCollector::for_field("facets");
+        for dimension in ["/type", "/theme", "/city", "/stage"] {
+            facet_collector.add_facet(dimension);
+        }
         let top = TopDocs::with_limit(request.limit.max(1))
             .and_offset(request.offset)
             .order_by_score();
-        let error = |e: tantivy::TantivyError| AppError::Internal(format!("search failed: {e}"));
-        let (mut top_docs, mut total, mut facet_counts) = searcher
-            .search(&*query, &(top, Count, facet_collector()))
+        let (top_docs, total, facet_counts) = searcher
+            .search(&query, &(top, Count, facet_collector))
             .map_err(error)?;
 
-        let mut fuzzy = false;
-        if total < FUZZY_BELOW && !words.is_empty() {
-            if let Some(fuzzy_query) = build(true) {
-                let top = TopDocs::with_limit(request.limit.max(1))
-                    .and_offset(request.offset)
-                    .order_by_score();
-                let (t, n, f) = searcher
-                    .search(&*fuzzy_query, &(top, Count, facet_collector()))
-                    .map_err(error)?;
-                if n > total {
-                    (top_docs, total, facet_counts, query, fuzzy) = (t, n, f, fuzzy_query, true);
-                }
-            }
-        }
-
         let mut snippets =
-            SnippetGenerator::create(&searcher, &*query, fields.body).map_err(error)?;
+            SnippetGenerator::create(&searcher, &query, fields.body).map_err(error)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut results = Vec::with_capacity(top_docs.len());
         for (score, address) in top_docs {
@@ -212,6 +236,33 @@ impl Search {
             suggestion,
             fuzzy,
         })
+    }
+}
+
+impl Search {
+    /// The query plus feedback clauses from its best hits, if they suggest any. Feedback
+    /// only adds documents after the original matches, which keep their lead.
+    fn with_feedback(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        best: &[(tantivy::Score, tantivy::DocAddress)],
+        words: &[query::QueryWord],
+    ) -> AppResult<Option<Box<dyn Query>>> {
+        let error = |e: tantivy::TantivyError| AppError::Internal(format!("search failed: {e}"));
+        let mut texts = Vec::with_capacity(best.len());
+        for &(_, address) in best {
+            let doc: TantivyDocument = searcher.doc(address).map_err(error)?;
+            let stored = self.index.stored(&doc);
+            texts.push(format!("{} {}", stored.title, stored.body));
+        }
+        let extra = query::feedback_clauses(&self.index.fields, &self.thesaurus, words, &texts);
+        Ok(extra.map(|extra| {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Should, query.box_clone()),
+                (Occur::Should, extra),
+            ])) as Box<dyn Query>
+        }))
     }
 }
 

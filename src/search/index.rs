@@ -18,7 +18,7 @@ use crate::projects::model::CityRef;
 
 /// Bump when the schema or the analysis changes: an index of another version is rebuilt
 /// from the database at start-up.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const VERSION_FILE: &str = "stadsmaat-index-version";
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
@@ -152,10 +152,14 @@ impl SearchIndex {
 
     fn from_index(index: Index, fields: Fields, profile: Profile) -> Result<Self, WriterError> {
         analysis::register(index.tokenizers());
-        let writer = index.writer(WRITER_HEAP).map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => WriterError::Locked,
-            other => WriterError::Other(other),
-        })?;
+        // One indexing thread: documents keep their insertion order, so equal scores rank
+        // the same way after every rebuild.
+        let writer = index
+            .writer_with_num_threads(1, WRITER_HEAP)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => WriterError::Locked,
+                other => WriterError::Other(other),
+            })?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

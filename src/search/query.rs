@@ -14,11 +14,13 @@ use super::index::Fields;
 use super::thesaurus::Thesaurus;
 
 /// Field weights: a word in the title says more than one in the description.
-const TITLE_BOOST: f32 = 3.0;
-const BODY_BOOST: f32 = 1.0;
-const CONTEXT_BOOST: f32 = 0.8;
+pub const TITLE_BOOST: f32 = 2.0;
+pub const BODY_BOOST: f32 = 1.0;
+pub const CONTEXT_BOOST: f32 = 0.3;
 /// Thesaurus alternatives count a little less than the words typed.
-const SYNONYM_WEIGHT: f32 = 0.8;
+const SYNONYM_WEIGHT: f32 = 1.0;
+/// Concepts borrowed from the best hits (feedback) widen the tail of the list only.
+const FEEDBACK_WEIGHT: f32 = 0.3;
 /// Compound matching by trigrams is a hint, not a match.
 const TRIGRAM_BOOST: f32 = 0.4;
 /// Share of a word's trigrams a document must contain.
@@ -114,16 +116,30 @@ fn trigram_query(fields: &Fields, word: &str) -> Option<Box<dyn Query>> {
     Some(Box::new(BoostQuery::new(Box::new(query), TRIGRAM_BOOST)))
 }
 
+/// How the words become a query.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub profile: Profile,
+    /// Match long words inside compounds by their trigrams.
+    pub trigrams: bool,
+    /// Also match words within a small edit distance (the second try).
+    pub fuzzy: bool,
+}
+
 /// The scoring part of a search: one clause per word or thesaurus concept, any of which
 /// may match; documents matching more of them score higher. `None` when nothing
 /// searchable was typed.
 pub fn text_clauses(
     fields: &Fields,
-    profile: Profile,
+    options: Options,
     thesaurus: &Thesaurus,
     words: &[QueryWord],
-    fuzzy: bool,
 ) -> Option<Box<dyn Query>> {
+    let Options {
+        profile,
+        trigrams,
+        fuzzy,
+    } = options;
     let stems: Vec<String> = words.iter().filter_map(|w| w.stem.clone()).collect();
     let matches = match profile {
         Profile::Dutch => thesaurus.matches(&stems),
@@ -155,7 +171,7 @@ pub fn text_clauses(
             Occur::Should,
             text_query(fields, std::slice::from_ref(stem), 1.0),
         )];
-        if profile == Profile::Dutch {
+        if profile == Profile::Dutch && trigrams {
             if let Some(q) = trigram_query(fields, &word.folded) {
                 alternatives.push((Occur::Should, q));
             }
@@ -172,5 +188,46 @@ pub fn text_clauses(
         }
         clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
     }
+    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}
+
+/// Pseudo-relevance feedback: the thesaurus concepts that the best hits share (or that
+/// the single best hit has, when it stands alone), minus those the query already names,
+/// as low-weight extra clauses. "Snuffelfiets" then also brings the other air-quality
+/// projects, ranked after the ones that say Snuffelfiets.
+pub fn feedback_clauses(
+    fields: &Fields,
+    thesaurus: &Thesaurus,
+    words: &[QueryWord],
+    best_hits: &[String],
+) -> Option<Box<dyn Query>> {
+    let stems: Vec<String> = words.iter().filter_map(|w| w.stem.clone()).collect();
+    let named: Vec<&str> = thesaurus
+        .matches(&stems)
+        .iter()
+        .map(|m| m.concept.id.as_str())
+        .collect();
+    let mut analyzer = analysis::words_analyzer();
+    let mut counts: std::collections::BTreeMap<&str, (usize, &super::thesaurus::Concept)> =
+        Default::default();
+    for text in best_hits {
+        let tokens = analysis::tokens(&mut analyzer, text);
+        let mut seen = std::collections::BTreeSet::new();
+        for m in thesaurus.matches(&tokens) {
+            if seen.insert(m.concept.id.as_str()) {
+                counts
+                    .entry(m.concept.id.as_str())
+                    .or_insert((0, m.concept))
+                    .0 += 1;
+            }
+        }
+    }
+    let needed = if best_hits.len() == 1 { 1 } else { 2 };
+    let clauses: Vec<(Occur, Box<dyn Query>)> = counts
+        .into_values()
+        .filter(|(n, c)| *n >= needed && !named.contains(&c.id.as_str()))
+        .flat_map(|(_, concept)| concept.terms.iter())
+        .map(|term| (Occur::Should, text_query(fields, term, FEEDBACK_WEIGHT)))
+        .collect();
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
 }
