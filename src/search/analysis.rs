@@ -1,5 +1,5 @@
 //! Text analysis for search. The Dutch profile lower-cases, drops Dutch and English stop
-//! words, folds diacritics and stems with the Dutch Snowball stemmer; a secondary field
+//! words, folds diacritics and stems with the classic Snowball Dutch stemmer; a secondary field
 //! of character trigrams catches compounds ("parkeersensoren" ↔ "sensoren voor
 //! parkeren"). The baseline profile is tantivy's default tokenizer, kept for the
 //! relevance benchmark.

@@ -81,9 +81,9 @@ pub struct SearchResults {
 pub struct Search {
     pub index: SearchIndex,
     pub thesaurus: Thesaurus,
-    /// Whether long query words also match by trigrams (compounds); off only to measure
-    /// what it brings.
-    pub trigrams: bool,
+    /// Whether long query words also match inside compounds (trigrams) and by their
+    /// parts (decompounding); off only to measure what it brings.
+    pub compounds: bool,
     /// Whether concepts of the best hits widen the rest of the list; off only to measure.
     pub feedback: bool,
 }
@@ -108,7 +108,7 @@ impl Search {
         Search {
             index,
             thesaurus,
-            trigrams: true,
+            compounds: true,
             feedback: true,
         }
     }
@@ -139,10 +139,15 @@ impl Search {
         let build = |fuzzy: bool| {
             let options = query::Options {
                 profile: self.index.profile,
-                trigrams: self.trigrams,
+                compounds: self.compounds,
                 fuzzy,
             };
-            query::text_clauses(fields, options, &self.thesaurus, &words)
+            let vocabulary = |word: &str| {
+                searcher
+                    .doc_freq(&Term::from_field_text(fields.words, word))
+                    .unwrap_or(0)
+            };
+            query::text_clauses(fields, options, &self.thesaurus, &words, &vocabulary)
         };
         let error = |e: tantivy::TantivyError| AppError::Internal(format!("search failed: {e}"));
         // Which documents match is decided by the words alone (typo tolerance, feedback),

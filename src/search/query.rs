@@ -1,6 +1,7 @@
 //! From what a person typed to a tantivy query: the words are analyzed like the
-//! documents, thesaurus concepts add their other terms, long words also match by
-//! trigrams (compounds), and typos get a fuzzy second try. The text never reaches a query
+//! documents, thesaurus concepts add their other terms, long words also match inside
+//! compounds (trigrams) and compounds by their parts (decompounding against the corpus
+//! vocabulary), and typos get a fuzzy second try. The text never reaches a query
 //! parser, so no character has a special meaning.
 
 use tantivy::query::{
@@ -23,6 +24,8 @@ const SYNONYM_WEIGHT: f32 = 1.0;
 const FEEDBACK_WEIGHT: f32 = 0.3;
 /// Compound matching by trigrams is a hint, not a match.
 const TRIGRAM_BOOST: f32 = 0.4;
+/// A compound's parts found apart ("beheer van het groen" for "groenbeheer").
+const COMPOUND_PARTS_BOOST: f32 = 0.6;
 /// Share of a word's trigrams a document must contain.
 const TRIGRAM_SHARE: f32 = 0.7;
 /// Longest query text considered; the rest is ignored rather than refused.
@@ -120,10 +123,68 @@ fn trigram_query(fields: &Fields, word: &str) -> Option<Box<dyn Query>> {
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     pub profile: Profile,
-    /// Match long words inside compounds by their trigrams.
-    pub trigrams: bool,
+    /// Match long words inside compounds (trigrams) and compounds by their parts.
+    pub compounds: bool,
     /// Also match words within a small edit distance (the second try).
     pub fuzzy: bool,
+}
+
+/// How often a folded word occurs in the indexed texts (document frequency).
+pub type Vocabulary<'a> = &'a dyn Fn(&str) -> u64;
+
+/// Splits a long word into two words the corpus knows, allowing the Dutch linking
+/// letters (-s-, -e-, -en-) after the first part: "fietsstromen" → fiets + stromen,
+/// "gezondheidsdata" → gezondheid + data. Of several splits, the one whose rarer part is
+/// most common wins.
+pub fn split_compound(word: &str, vocabulary: Vocabulary) -> Option<(String, String)> {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() < 8 {
+        return None;
+    }
+    let mut best: Option<(u64, String, String)> = None;
+    for at in 3..=chars.len() - 3 {
+        let right: String = chars[at..].iter().collect();
+        let right_count = vocabulary(&right);
+        if right_count == 0 {
+            continue;
+        }
+        let left: String = chars[..at].iter().collect();
+        let lefts = [
+            Some(left.as_str()),
+            left.strip_suffix('s'),
+            left.strip_suffix("en"),
+            left.strip_suffix('e'),
+        ];
+        for candidate in lefts
+            .into_iter()
+            .flatten()
+            .filter(|l| l.chars().count() >= 3)
+        {
+            let score = vocabulary(candidate).min(right_count);
+            if score > 0 && best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+                best = Some((score, candidate.to_owned(), right.clone()));
+            }
+        }
+    }
+    best.map(|(_, left, right)| (left, right))
+}
+
+/// Both parts of a compound, each in the title or the description.
+fn parts_query(fields: &Fields, parts: [&str; 2]) -> Option<Box<dyn Query>> {
+    let mut stemmer = analysis::words_analyzer();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for part in parts {
+        let stem = analysis::tokens(&mut stemmer, part).into_iter().next()?;
+        let either = BooleanQuery::new(vec![
+            (Occur::Should, term_query(fields.title, &stem, TITLE_BOOST)),
+            (Occur::Should, term_query(fields.body, &stem, BODY_BOOST)),
+        ]);
+        clauses.push((Occur::Must, Box::new(either)));
+    }
+    Some(Box::new(BoostQuery::new(
+        Box::new(BooleanQuery::new(clauses)),
+        COMPOUND_PARTS_BOOST,
+    )))
 }
 
 /// The scoring part of a search: one clause per word or thesaurus concept, any of which
@@ -134,10 +195,11 @@ pub fn text_clauses(
     options: Options,
     thesaurus: &Thesaurus,
     words: &[QueryWord],
+    vocabulary: Vocabulary,
 ) -> Option<Box<dyn Query>> {
     let Options {
         profile,
-        trigrams,
+        compounds,
         fuzzy,
     } = options;
     let stems: Vec<String> = words.iter().filter_map(|w| w.stem.clone()).collect();
@@ -171,8 +233,12 @@ pub fn text_clauses(
             Occur::Should,
             text_query(fields, std::slice::from_ref(stem), 1.0),
         )];
-        if profile == Profile::Dutch && trigrams {
+        if profile == Profile::Dutch && compounds {
             if let Some(q) = trigram_query(fields, &word.folded) {
+                alternatives.push((Occur::Should, q));
+            }
+            let parts = split_compound(&word.folded, vocabulary);
+            if let Some(q) = parts.and_then(|(l, r)| parts_query(fields, [&l, &r])) {
                 alternatives.push((Occur::Should, q));
             }
         }
@@ -230,4 +296,35 @@ pub fn feedback_clauses(
         .map(|term| (Occur::Should, text_query(fields, term, FEEDBACK_WEIGHT)))
         .collect();
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_compound;
+
+    fn known(word: &str) -> u64 {
+        match word {
+            "fiets" | "stromen" | "gezondheid" | "data" | "groen" | "beheer" => 5,
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn compounds_split_into_known_words_with_linking_letters() {
+        let split = |w| split_compound(w, &known);
+        assert_eq!(
+            split("fietsstromen"),
+            Some(("fiets".into(), "stromen".into()))
+        );
+        assert_eq!(
+            split("gezondheidsdata"),
+            Some(("gezondheid".into(), "data".into()))
+        );
+        assert_eq!(
+            split("groenbeheer"),
+            Some(("groen".into(), "beheer".into()))
+        );
+        assert_eq!(split("onbekendwoord"), None);
+        assert_eq!(split("fiets"), None);
+    }
 }
