@@ -409,7 +409,14 @@ fn kill_during_indexing_loses_nothing_after_restart(app: &mut TestApp) {
         .map(|n| new_project(n, &format!("Xylofoonpark {n}")))
         .collect();
     import(app, projects);
-    app.stop(); // SIGKILL while the indexer is draining 1500 records
+    // The indexer commits in batches of 500: kill it as soon as the first batch shows.
+    let started = Instant::now();
+    let mut seen = 0;
+    while seen == 0 && started.elapsed() < Duration::from_secs(10) {
+        seen = total_for(app, "xylofoonpark");
+    }
+    app.stop(); // SIGKILL
+    eprintln!("killed with {seen} of 1500 records indexed");
     app.restart();
     assert_eq!(total_for(app, "xylofoonpark"), 1500);
 }
