@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::db::Database;
-use crate::inventory;
+use crate::inventory::{self, Inventory, SHIPPED_JSON};
 use crate::web::render::Renderer;
 use crate::web::AppState;
 
@@ -24,7 +24,9 @@ pub fn open_database(config: &Config) -> Result<Database, String> {
 pub fn prepare(config: Config) -> Result<AppState, String> {
     let db = open_database(&config)?;
     let mut conn = db.connection().map_err(|e| e.to_string())?;
-    match inventory::load_shipped_if_empty(&mut conn).map_err(|e| e.to_string())? {
+    // Parsed once: loaded on the first start, and its source described on /over.
+    let shipped = Inventory::parse(SHIPPED_JSON).map_err(|e| e.to_string())?;
+    match inventory::load_if_empty(&mut conn, &shipped).map_err(|e| e.to_string())? {
         Some(report) => tracing::info!(
             cities = report.cities,
             projects = report.projects_created,
@@ -35,12 +37,11 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     drop(conn);
     let (search, indexer) = crate::search::open(&config.index_dir(), &db)?;
     let renderer = Renderer::new()?;
-    let shipped_source = crate::overview::pages::shipped_source().map_err(|e| e.to_string())?;
     Ok(AppState {
         config,
         db,
         renderer,
-        shipped_source,
+        shipped_source: shipped.source,
         search,
         indexer,
     })

@@ -226,14 +226,17 @@ impl Inventory {
     }
 }
 
-/// Imports the shipped inventory unless an inventory was loaded before, so a restart
+/// Imports `inventory` (the shipped one) unless an inventory was loaded before, so a restart
 /// never imports twice and never overwrites what cities edited since.
-pub fn load_shipped_if_empty(conn: &mut DbConnection) -> AppResult<Option<ImportReport>> {
+pub fn load_if_empty(
+    conn: &mut DbConnection,
+    inventory: &Inventory,
+) -> AppResult<Option<ImportReport>> {
     let imports: i64 = inventory_imports::table.count().get_result(conn)?;
     if imports > 0 {
         return Ok(None);
     }
-    Inventory::parse(SHIPPED_JSON)?.import(conn).map(Some)
+    inventory.import(conn).map(Some)
 }
 
 fn same_content(existing: &Project, form: &ProjectForm) -> bool {

@@ -7,7 +7,6 @@ use serde::Serialize;
 use crate::cities::model::City;
 use crate::db::schema::inventory_imports;
 use crate::error::AppResult;
-use crate::inventory::{Inventory, SHIPPED_JSON};
 use crate::projects::model::{CityRef, Project, ThemeCounts};
 use crate::projects::view::ProjectView;
 use crate::themes::model::{BottleneckCategory, ThemeDefinition};
@@ -228,9 +227,4 @@ pub async fn show_about(state: web::Data<AppState>, page: PageRequest) -> AppRes
     };
     let title = state.renderer.text(page.lang, "about.title").to_owned();
     state.renderer.page(&page, "overview/about", &title, &view)
-}
-
-/// The shipped inventory's source description, parsed once at start-up.
-pub fn shipped_source() -> AppResult<crate::inventory::Source> {
-    Ok(Inventory::parse(SHIPPED_JSON)?.source)
 }

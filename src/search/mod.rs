@@ -91,6 +91,17 @@ pub struct SearchParams {
 const MAX_OFFSET: i64 = 10_000;
 
 impl SearchParams {
+    /// The words and filters as query-string pairs, for links that keep or change them.
+    pub fn words_and_filters(&self) -> [(&'static str, Option<&str>); 5] {
+        [
+            ("q", self.q.as_deref()),
+            ("type", self.kind.as_deref()),
+            ("theme", self.theme.as_deref()),
+            ("city", self.city.as_deref()),
+            ("stage", self.stage.as_deref()),
+        ]
+    }
+
     /// Validates the parameters; `per_page` is used when paging by `page` (the web page)
     /// instead of `limit`/`offset` (the API).
     pub fn request(&self, per_page: Option<i64>) -> AppResult<SearchRequest> {

@@ -59,16 +59,10 @@ struct SearchPage {
 }
 
 fn url_with(params: &SearchParams, change: (&str, Option<&str>)) -> String {
-    let current = [
-        ("q", params.q.as_deref()),
-        ("type", params.kind.as_deref()),
-        ("theme", params.theme.as_deref()),
-        ("city", params.city.as_deref()),
-        ("stage", params.stage.as_deref()),
-    ];
-    let pairs: Vec<(&str, &str)> = current
-        .iter()
-        .map(|&(k, v)| if k == change.0 { (k, change.1) } else { (k, v) })
+    let pairs: Vec<(&str, &str)> = params
+        .words_and_filters()
+        .into_iter()
+        .map(|(k, v)| if k == change.0 { (k, change.1) } else { (k, v) })
         .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
         .collect();
     match serde_urlencoded::to_string(&pairs) {
@@ -147,16 +141,11 @@ pub async fn show_search(
         facet("city", "city", &results.facets.city, params.city.as_deref()),
     ];
     let query = params.q.clone().unwrap_or_default();
-    let base_params: Vec<(&str, &str)> = [
-        ("q", params.q.as_deref()),
-        ("type", params.kind.as_deref()),
-        ("theme", params.theme.as_deref()),
-        ("city", params.city.as_deref()),
-        ("stage", params.stage.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.map(|v| (k, v)))
-    .collect();
+    let base_params: Vec<(&str, &str)> = params
+        .words_and_filters()
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
     let view = SearchPage {
         pagination: Pagination::new("/zoeken", &base_params, paging, results.total as i64),
         suggestion: results
