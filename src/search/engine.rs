@@ -90,6 +90,8 @@ pub struct Search {
 
 /// How many of the best hits feedback reads.
 const FEEDBACK_HITS: usize = 5;
+/// Concepts in more than this share of the documents are too common for feedback.
+const FEEDBACK_MAX_SHARE: f64 = 0.03;
 
 fn facet_filter(
     field: tantivy::schema::Field,
@@ -261,7 +263,21 @@ impl Search {
             let stored = self.index.stored(&doc);
             texts.push(format!("{} {}", stored.title, stored.body));
         }
-        let extra = query::feedback_clauses(&self.index.fields, &self.thesaurus, words, &texts);
+        // A concept found in many documents says little about what the hits share.
+        let fields = &self.index.fields;
+        let limit = (searcher.num_docs() as f64 * FEEDBACK_MAX_SHARE) as u64;
+        let common = |concept: &super::thesaurus::Concept| {
+            concept.terms.iter().any(|term| {
+                let [single] = term.as_slice() else {
+                    return false;
+                };
+                searcher
+                    .doc_freq(&Term::from_field_text(fields.body, single))
+                    .unwrap_or(0)
+                    > limit
+            })
+        };
+        let extra = query::feedback_clauses(fields, &self.thesaurus, words, &texts, &common);
         Ok(extra.map(|extra| {
             Box::new(BooleanQuery::new(vec![
                 (Occur::Should, query.box_clone()),

@@ -5,7 +5,7 @@
 //! parser, so no character has a special meaning.
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
@@ -22,6 +22,9 @@ pub const CONTEXT_BOOST: f32 = 0.3;
 const SYNONYM_WEIGHT: f32 = 1.0;
 /// Concepts borrowed from the best hits (feedback) widen the tail of the list only.
 const FEEDBACK_WEIGHT: f32 = 0.3;
+/// Score added per word or concept of the query a document matches ("most words
+/// matched first"); large enough that BM25 only orders documents matching as many.
+const MATCHED_CLAUSE_BONUS: f32 = 30.0;
 /// Compound matching by trigrams is a hint, not a match.
 const TRIGRAM_BOOST: f32 = 0.4;
 /// A compound's parts found apart ("beheer van het groen" for "groenbeheer").
@@ -254,6 +257,18 @@ pub fn text_clauses(
         }
         clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
     }
+    // Documents that match more of what was asked come first, however often a single
+    // word occurs elsewhere: each matched clause adds a bonus larger than word weights.
+    if clauses.len() > 1 {
+        let bonuses: Vec<(Occur, Box<dyn Query>)> = clauses
+            .iter()
+            .map(|(_, clause)| {
+                let bonus = ConstScoreQuery::new(clause.box_clone(), MATCHED_CLAUSE_BONUS);
+                (Occur::Should, Box::new(bonus) as Box<dyn Query>)
+            })
+            .collect();
+        clauses.extend(bonuses);
+    }
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
 }
 
@@ -266,6 +281,7 @@ pub fn feedback_clauses(
     thesaurus: &Thesaurus,
     words: &[QueryWord],
     best_hits: &[String],
+    common: &dyn Fn(&super::thesaurus::Concept) -> bool,
 ) -> Option<Box<dyn Query>> {
     let stems: Vec<String> = words.iter().filter_map(|w| w.stem.clone()).collect();
     let named: Vec<&str> = thesaurus
@@ -291,7 +307,7 @@ pub fn feedback_clauses(
     let needed = if best_hits.len() == 1 { 1 } else { 2 };
     let clauses: Vec<(Occur, Box<dyn Query>)> = counts
         .into_values()
-        .filter(|(n, c)| *n >= needed && !named.contains(&c.id.as_str()))
+        .filter(|(n, c)| *n >= needed && !named.contains(&c.id.as_str()) && !common(c))
         .flat_map(|(_, concept)| concept.terms.iter())
         .map(|term| (Occur::Should, text_query(fields, term, FEEDBACK_WEIGHT)))
         .collect();
