@@ -36,6 +36,9 @@
 //! Index size is the on-disk equivalent: a tantivy index written to a temporary
 //! directory (untimed), SQLite's page count × page size.
 
+mod support;
+use support::{heading, sentences, Memory, Table, XorShift};
+
 use std::collections::{HashMap, HashSet};
 use std::error::Error;
 use std::path::Path;
@@ -170,51 +173,6 @@ fn g40_docs(inventory: &Inventory) -> BenchResult<Vec<SearchDoc>> {
         docs.push(city_doc(id_at(position)?, city));
     }
     Ok(docs)
-}
-
-/// A small deterministic PRNG (xorshift64), enough to shuffle text around.
-struct XorShift(u64);
-
-impl XorShift {
-    fn new(seed: u64) -> Self {
-        XorShift(seed.max(1))
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// A number in `0..n` (`n` > 0; the modulo bias is irrelevant here).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-/// The sentences of a text: cut after `.`, `!` or `?` followed by white space.
-fn sentences(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        let at_break = matches!(c, '.' | '!' | '?')
-            && chars.peek().is_none_or(|(_, next)| next.is_whitespace());
-        if at_break {
-            out.push(text[start..at + c.len_utf8()].trim());
-            start = at + c.len_utf8();
-        }
-    }
-    out.push(text[start..].trim());
-    out.retain(|s| !s.is_empty());
-    out
 }
 
 /// `count` projects made of inventory text: a random project's title (one in four with
@@ -640,43 +598,6 @@ fn nearest_rank(sorted: &[Duration], p: f64) -> Duration {
         .unwrap_or_default()
 }
 
-/// Resident memory from `/proc/self/status`, in kB.
-#[derive(Clone, Copy, Default)]
-struct Memory {
-    peak_kb: u64,
-    current_kb: u64,
-}
-
-impl Memory {
-    fn read() -> Self {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-                .unwrap_or(0)
-        };
-        Memory {
-            peak_kb: field("VmHWM:"),
-            current_kb: field("VmRSS:"),
-        }
-    }
-
-    /// Resets the peak to the current resident size; false where Linux does not allow it.
-    fn reset_peak() -> bool {
-        std::fs::write("/proc/self/clear_refs", "5").is_ok()
-    }
-
-    fn describe(self) -> String {
-        format!(
-            "peak RSS {} MB, RSS now {} MB",
-            mb(self.peak_kb * 1024),
-            mb(self.current_kb * 1024)
-        )
-    }
-}
-
 /// One system on one corpus.
 struct Performance {
     corpus: &'static str,
@@ -691,87 +612,6 @@ struct Performance {
 
 // ---------------------------------------------------------------------------------------
 // Tables
-
-/// A Markdown table with padded columns, readable in a terminal and pastable in a README.
-/// The first column and those marked as text are left-aligned, the others (numbers)
-/// right-aligned.
-struct Table {
-    header: Vec<String>,
-    text_columns: Vec<usize>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn new(header: &[&str]) -> Self {
-        Table {
-            header: header.iter().map(|h| (*h).to_owned()).collect(),
-            text_columns: vec![0],
-            rows: Vec::new(),
-        }
-    }
-
-    fn text_columns(mut self, columns: &[usize]) -> Self {
-        self.text_columns.extend_from_slice(columns);
-        self
-    }
-
-    fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    fn print(&self) {
-        let widths: Vec<usize> = (0..self.header.len())
-            .map(|c| {
-                std::iter::once(&self.header)
-                    .chain(&self.rows)
-                    .filter_map(|r| r.get(c))
-                    .map(|s| s.chars().count())
-                    .max()
-                    .unwrap_or(0)
-                    .max(3)
-            })
-            .collect();
-        let is_text = |c: usize| self.text_columns.contains(&c);
-        let line = |cells: Vec<String>| println!("| {} |", cells.join(" | "));
-        let pad = |cells: &[String]| {
-            cells
-                .iter()
-                .zip(&widths)
-                .enumerate()
-                .map(|(c, (cell, &w))| {
-                    if is_text(c) {
-                        format!("{cell:<w$}")
-                    } else {
-                        format!("{cell:>w$}")
-                    }
-                })
-                .collect()
-        };
-        line(pad(&self.header));
-        line(
-            widths
-                .iter()
-                .enumerate()
-                .map(|(c, &w)| {
-                    let dashes = "-".repeat(w - 1);
-                    if is_text(c) {
-                        format!(":{dashes}")
-                    } else {
-                        format!("{dashes}:")
-                    }
-                })
-                .collect(),
-        );
-        for row in &self.rows {
-            line(pad(row));
-        }
-        println!();
-    }
-}
-
-fn heading(title: &str) {
-    println!("## {title}\n");
-}
 
 fn score(x: f64) -> String {
     format!("{x:.3}")
@@ -1172,4 +1012,14 @@ fn main() -> BenchResult<()> {
     print_readme(&evaluations, &queries, &performances);
     println!("Total run time {:.1} s.", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+impl Memory {
+    fn describe(self) -> String {
+        format!(
+            "peak RSS {} MB, RSS now {} MB",
+            mb(self.peak_kb * 1024),
+            mb(self.current_kb * 1024)
+        )
+    }
 }

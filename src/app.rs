@@ -35,7 +35,12 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         None => tracing::info!("inventory already loaded"),
     }
     drop(conn);
-    let (search, indexer) = crate::search::open(&config.index_dir(), &db)?;
+    // Built before the search queue is drained, so whatever the queue still holds
+    // reaches it too.
+    let thesaurus = std::sync::Arc::new(crate::search::thesaurus::Thesaurus::shipped());
+    let matchmaking = crate::matchmaking::Matchmaking::load(&db, thesaurus)?;
+    let follower: std::sync::Arc<dyn crate::search::Follower> = matchmaking.clone();
+    let (search, indexer) = crate::search::open(&config.index_dir(), &db, vec![follower])?;
     let renderer = Renderer::new()?;
     Ok(AppState {
         config,
@@ -44,5 +49,6 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         shipped_source: shipped.source,
         search,
         indexer,
+        matchmaking,
     })
 }

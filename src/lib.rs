@@ -13,7 +13,9 @@
 //!   - [`overview`]: home, the "wie doet wat" matrix, the page about the data;
 //!   - [`inventory`]: the shipped G40 inventory and its import;
 //!   - [`search`]: the Dutch-aware tantivy index, its queue-driven indexer, the search
-//!     page and `/api/v1/search`.
+//!     page and `/api/v1/search`;
+//!   - [`matchmaking`]: comparable pilots in other cities and partner cities with reasons,
+//!     kept in memory and current through the search queue; the network map `/netwerk`.
 //! - Shared core: [`config`], [`db`] (SQLite or PostgreSQL, migrations, pool),
 //!   [`error`] (the one error type and its HTTP mapping), [`text`] (slugs, folding).
 
@@ -23,6 +25,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod inventory;
+pub mod matchmaking;
 pub mod overview;
 pub mod projects;
 pub mod search;

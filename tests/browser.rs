@@ -30,6 +30,7 @@ fn pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english(app: &TestApp) {
             "/themas",
             "/themas/living",
             "/wie-doet-wat",
+            "/netwerk",
             "/over",
             "/bestaat-niet",
             "/zoeken?q=luchtkwalitiet",

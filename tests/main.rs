@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod cli;
 mod dataset;
+mod matchmaking;
 mod pages;
 mod search;
 mod support;
@@ -84,6 +85,7 @@ fn main() {
         search::specs(),
         cli::specs(),
         dataset::specs(),
+        matchmaking::specs(),
     ]
     .into_iter()
     .flatten()

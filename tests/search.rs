@@ -351,29 +351,6 @@ fn every_page_has_a_search_box(app: &TestApp) {
     }
 }
 
-fn import(app: &TestApp, projects: Vec<Value>) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/g40-2020.json");
-    let mut inventory: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("inventory")).expect("JSON");
-    inventory["projects"]
-        .as_array_mut()
-        .expect("projects")
-        .extend(projects);
-    let file = app.data_dir().join("extra.json");
-    std::fs::write(&file, inventory.to_string()).expect("write");
-    let output = app
-        .command()
-        .arg("import")
-        .arg(&file)
-        .output()
-        .expect("import");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 fn new_project(number: usize, title: &str) -> Value {
     serde_json::json!({
         "source_ref": format!("40.{}", 100 + number), "city": "zwolle", "title": title,
@@ -388,7 +365,7 @@ fn total_for(app: &TestApp, query: &str) -> u64 {
 
 fn imported_project_is_searchable_within_a_second(app: &mut TestApp) {
     assert_eq!(total_for(app, "zeppelinhaven"), 0);
-    import(app, vec![new_project(1, "Zeppelinhaven")]);
+    app.import_projects(vec![new_project(1, "Zeppelinhaven")]);
     let imported = Instant::now();
     // Poll generously; the indexer's bound is one second (a wake-up or its 0.5 s poll).
     while total_for(app, "zeppelinhaven") == 0 {
@@ -408,7 +385,7 @@ fn kill_during_indexing_loses_nothing_after_restart(app: &mut TestApp) {
     let projects = (0..1500)
         .map(|n| new_project(n, &format!("Xylofoonpark {n}")))
         .collect();
-    import(app, projects);
+    app.import_projects(projects);
     // The indexer commits in batches of 500: kill it as soon as the first batch shows.
     let started = Instant::now();
     let mut seen = 0;

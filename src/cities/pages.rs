@@ -3,8 +3,10 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+use super::model::City;
 use super::view::{CityDetail, CitySummary, ThemeGroup};
 use crate::error::AppResult;
+use crate::matchmaking::view::{partner_views, PartnerView};
 use crate::web::render::PageRequest;
 use crate::web::AppState;
 
@@ -30,6 +32,8 @@ struct CityPage {
     groups: Vec<ThemeGroup>,
     ambtelijk: Vec<super::view::ContactView>,
     bestuurlijk: Vec<super::view::ContactView>,
+    /// Partner cities with the reasons, best first.
+    partners: Vec<PartnerView>,
 }
 
 pub async fn show_city(
@@ -38,9 +42,17 @@ pub async fn show_city(
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
-    let city = state
+    let lang = page.lang;
+    let shared = state.clone().into_inner();
+    let (city, partners) = state
         .db
-        .run(move |conn| super::load_detail(conn, &slug))
+        .run(move |conn| {
+            let city = super::load_detail(conn, &slug)?;
+            let row = City::find_by_slug(conn, &slug)?;
+            let catalogs = shared.renderer.catalogs();
+            let partners = partner_views(conn, &shared.matchmaking, catalogs, lang, &row, 5)?;
+            Ok((city, partners))
+        })
         .await?;
     let (ambtelijk, bestuurlijk) = city
         .contacts
@@ -51,6 +63,7 @@ pub async fn show_city(
         groups: city.by_theme(),
         ambtelijk,
         bestuurlijk,
+        partners,
         city,
     };
     let title = view.city.summary.name.clone();

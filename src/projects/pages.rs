@@ -8,6 +8,7 @@ use super::view::ProjectView;
 use super::ProjectListQuery;
 use crate::cities::model::City;
 use crate::error::AppResult;
+use crate::matchmaking::view::{similar_views, SimilarView};
 use crate::themes::Theme;
 use crate::web::pagination::Pagination;
 use crate::web::render::PageRequest;
@@ -92,6 +93,8 @@ struct ProjectPage {
     project: ProjectView,
     /// Other projects of the same city in the same theme.
     related: Vec<ProjectView>,
+    /// Comparable projects of other cities, with reasons.
+    similar: Vec<SimilarView>,
 }
 
 pub async fn show_project(
@@ -100,10 +103,14 @@ pub async fn show_project(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = super::parse_id(&id)?;
+    let lang = page.lang;
+    let shared = state.clone().into_inner();
     let view = state
         .db
         .run(move |conn| {
             let project = Project::find(conn, id)?;
+            let catalogs = shared.renderer.catalogs();
+            let similar = similar_views(conn, &shared.matchmaking, catalogs, lang, id, 5)?;
             let city = City::find(conn, project.city_id)?.reference();
             let filter = ProjectFilter {
                 city_id: Some(project.city_id),
@@ -123,6 +130,7 @@ pub async fn show_project(
             Ok(ProjectPage {
                 project: ProjectView::new(project, city),
                 related,
+                similar,
             })
         })
         .await?;

@@ -1,7 +1,8 @@
 //! Keeps the index in step with the database: a full rebuild when the index is new or
 //! of an older schema, and a background thread that drains the search queue — woken
 //! right after a change commits, and every half second for changes made by other
-//! processes (such as `stadsmaat import` beside a running server).
+//! processes (such as `stadsmaat import` beside a running server). Other derived views
+//! (matchmaking) follow the same queue: they get each batch after the index has it.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -15,17 +16,24 @@ use crate::error::AppResult;
 const BATCH: i64 = 500;
 const POLL: Duration = Duration::from_millis(500);
 
+/// A derived view kept current by the queue's changes, besides the index.
+pub trait Follower: Send + Sync {
+    fn apply_changes(&self, conn: &mut DbConnection, records: &[(DocKind, i32)]) -> AppResult<()>;
+}
+
 pub struct Indexer {
     search: Arc<Search>,
     db: Database,
+    followers: Vec<Arc<dyn Follower>>,
     wake: (Mutex<bool>, Condvar),
 }
 
 impl Indexer {
-    pub fn new(search: Arc<Search>, db: Database) -> Arc<Self> {
+    pub fn new(search: Arc<Search>, db: Database, followers: Vec<Arc<dyn Follower>>) -> Arc<Self> {
         Arc::new(Indexer {
             search,
             db,
+            followers,
             wake: (Mutex::new(false), Condvar::new()),
         })
     }
@@ -57,6 +65,13 @@ impl Indexer {
         while let Some(batch) = queue::next_batch(&mut conn, BATCH)? {
             let docs = load(&mut conn, &batch.records)?;
             self.search.index.replace(&batch.records, &docs)?;
+            for follower in &self.followers {
+                // A follower rebuilds itself from the database at start, so a failure
+                // here costs freshness until then, never the index.
+                if let Err(e) = follower.apply_changes(&mut conn, &batch.records) {
+                    tracing::error!(error = %e, "a derived view failed to follow changes");
+                }
+            }
             // Only after the index committed: a crash in between indexes these again.
             queue::remove_through(&mut conn, batch.through)?;
             handled += batch.records.len();

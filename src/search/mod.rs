@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 pub use engine::{Search, SearchRequest, SearchResults};
-pub use indexer::Indexer;
+pub use indexer::{Follower, Indexer};
 
 use crate::db::Database;
 use crate::error::{AppError, AppResult};
@@ -34,7 +34,11 @@ use index::{OpenError, SearchIndex};
 /// Opens the index in `dir`, brings it up to date with the database (a full rebuild if
 /// it is new or of another schema version, else whatever the queue holds) and starts the
 /// background indexer.
-pub fn open(dir: &Path, db: &Database) -> Result<(Arc<Search>, Arc<Indexer>), String> {
+pub fn open(
+    dir: &Path,
+    db: &Database,
+    followers: Vec<Arc<dyn Follower>>,
+) -> Result<(Arc<Search>, Arc<Indexer>), String> {
     let (index, fresh) = match SearchIndex::open_in_dir(dir, Profile::Dutch) {
         Err(OpenError::Broken(why)) => {
             // Derived data: a damaged index is thrown away and rebuilt from the database.
@@ -46,7 +50,7 @@ pub fn open(dir: &Path, db: &Database) -> Result<(Arc<Search>, Arc<Indexer>), St
         other => other.map_err(|e| e.to_string())?,
     };
     let search = Arc::new(Search::new(index, thesaurus::Thesaurus::shipped()));
-    let indexer = Indexer::new(Arc::clone(&search), db.clone());
+    let indexer = Indexer::new(Arc::clone(&search), db.clone(), followers);
     if fresh {
         let count = indexer.rebuild().map_err(|e| e.to_string())?;
         tracing::info!(documents = count, "search index built");
@@ -68,7 +72,7 @@ pub fn open(dir: &Path, db: &Database) -> Result<(Arc<Search>, Arc<Indexer>), St
 pub fn reindex(dir: &Path, db: &Database) -> Result<usize, String> {
     let (index, _) = SearchIndex::open_in_dir(dir, Profile::Dutch).map_err(|e| e.to_string())?;
     let search = Arc::new(Search::new(index, thesaurus::Thesaurus::shipped()));
-    Indexer::new(search, db.clone())
+    Indexer::new(search, db.clone(), Vec::new())
         .rebuild()
         .map_err(|e| e.to_string())
 }

@@ -14,6 +14,8 @@ const SHIPPED: &str = include_str!("../../data/thesaurus.tsv");
 #[derive(Debug, Clone)]
 pub struct Concept {
     pub id: String,
+    /// The first term as written, for people (matchmaking reasons).
+    pub label: String,
     pub terms: Vec<Vec<String>>,
 }
 
@@ -50,6 +52,12 @@ impl Thesaurus {
             let (Some(id), Some(terms)) = (fields.next(), fields.next()) else {
                 continue;
             };
+            let label = terms
+                .split('|')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
             let terms: Vec<Vec<String>> = terms
                 .split('|')
                 .map(|t| analysis::tokens(analyzer, t.trim()))
@@ -68,6 +76,7 @@ impl Thesaurus {
             }
             thesaurus.concepts.push(Concept {
                 id: id.trim().to_owned(),
+                label,
                 terms,
             });
         }

@@ -101,19 +101,25 @@ impl Catalogs {
             .unwrap_or(key)
     }
 
+    /// The text for `key` with its `{name}` placeholders filled, for text made in Rust
+    /// (such as matchmaking reasons, which the API returns too).
+    pub fn format(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+        fill(
+            self.text(lang, key),
+            args.iter().map(|&(name, value)| (name, value.to_owned())),
+        )
+    }
+
     pub fn keys(&self, lang: Lang) -> impl Iterator<Item = &String> {
         self.catalog(lang).keys()
     }
 }
 
-fn fill(template: &str, args: &serde_json::Map<String, Value>) -> String {
+/// Replaces each `{name}` in `template` with its value.
+fn fill<'a>(template: &str, args: impl IntoIterator<Item = (&'a str, String)>) -> String {
     let mut out = template.to_owned();
     for (name, value) in args {
-        let text = match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        out = out.replace(&format!("{{{name}}}"), &text);
+        out = out.replace(&format!("{{{name}}}"), &value);
     }
     out
 }
@@ -160,7 +166,14 @@ impl HelperDef for TranslateHelper {
             Some(1) if self.0.text(lang, &singular) != singular => singular,
             _ => key,
         };
-        let text = fill(self.0.text(lang, &key), &args);
+        let values = args.iter().map(|(name, value)| {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (name.as_str(), text)
+        });
+        let text = fill(self.0.text(lang, &key), values);
         Ok(ScopedJson::Derived(Value::String(text)))
     }
 }

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::error::{AppError, AppResult};
 use crate::inventory::Source;
-use crate::{cities, overview, projects, search, themes};
+use crate::{cities, matchmaking, overview, projects, search, themes};
 use render::{Renderer, LANG_COOKIE};
 
 /// Everything a handler may need, shared by all workers.
@@ -33,6 +33,7 @@ pub struct AppState {
     pub search: std::sync::Arc<search::Search>,
     /// Woken after a transaction that changed indexed records commits.
     pub indexer: std::sync::Arc<search::Indexer>,
+    pub matchmaking: std::sync::Arc<matchmaking::Matchmaking>,
 }
 
 /// Every route of the application, in one place.
@@ -44,10 +45,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cities/{slug}", web::get().to(cities::api::show_city))
             .route("/projects", web::get().to(projects::api::list_projects))
             .route("/projects/{id}", web::get().to(projects::api::show_project))
+            .route(
+                "/projects/{id}/similar",
+                web::get().to(matchmaking::api::similar_projects),
+            )
+            .route(
+                "/cities/{slug}/partners",
+                web::get().to(matchmaking::api::partner_cities),
+            )
             .route("/search", web::get().to(search::api::search)),
     )
     .route("/", web::get().to(overview::pages::show_home))
     .route("/wie-doet-wat", web::get().to(overview::pages::show_matrix))
+    .route("/netwerk", web::get().to(matchmaking::pages::show_network))
     .route("/over", web::get().to(overview::pages::show_about))
     .route("/steden", web::get().to(cities::pages::list_cities))
     .route("/steden/{slug}", web::get().to(cities::pages::show_city))

@@ -204,6 +204,31 @@ impl TestApp {
     }
 
     /// The server's log so far, for failure messages.
+    /// Imports the shipped inventory plus `projects` with `stadsmaat import`, beside
+    /// the running server, as an administrator refreshing the inventory would.
+    pub fn import_projects(&self, projects: Vec<Value>) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/g40-2020.json");
+        let mut inventory: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("inventory")).expect("JSON");
+        inventory["projects"]
+            .as_array_mut()
+            .expect("projects")
+            .extend(projects);
+        let file = self.data_dir().join("extra.json");
+        std::fs::write(&file, inventory.to_string()).expect("write");
+        let output = self
+            .command()
+            .arg("import")
+            .arg(&file)
+            .output()
+            .expect("import");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }

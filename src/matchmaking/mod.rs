@@ -1,0 +1,129 @@
+//! Matchmaking: comparable pilots in other cities and partner cities, each with reasons a
+//! civil servant can check at a glance. `network` computes (in memory, derived from the
+//! database at start and kept current through the change feed of the search queue);
+//! `reasons` words the evidence; `api` and `pages` show it; `map` draws the network.
+
+pub mod api;
+pub mod map;
+pub mod network;
+pub mod pages;
+pub mod reasons;
+pub mod view;
+
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use diesel::prelude::*;
+
+use crate::cities::model::City;
+use crate::db::schema::{city_programmes, programmes};
+use crate::db::{Database, DbConnection};
+use crate::error::{AppError, AppResult};
+use crate::projects::model::Project;
+use crate::search::documents::DocKind;
+use crate::search::thesaurus::Thesaurus;
+use crate::search::Follower;
+pub use network::{CityInput, Network, Partner, ProjectInput, Reason, Similar};
+
+/// Largest `limit` for similar projects and partner cities.
+pub const MAX_LIMIT: i64 = network::KEEP as i64;
+
+/// The live network, shared by all workers.
+pub struct Matchmaking {
+    network: RwLock<Network>,
+}
+
+impl Matchmaking {
+    /// Builds the network from everything in the database.
+    pub fn load(db: &Database, thesaurus: Arc<Thesaurus>) -> Result<Arc<Self>, String> {
+        let mut conn = db.connection().map_err(|e| e.to_string())?;
+        let started = std::time::Instant::now();
+        let cities = load_cities(&mut conn).map_err(|e| e.to_string())?;
+        let ids = Project::all_ids(&mut conn).map_err(|e| e.to_string())?;
+        let mut projects = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let rows = Project::by_ids(&mut conn, chunk).map_err(|e| e.to_string())?;
+            projects.extend(rows.into_iter().map(project_input));
+        }
+        let network = Network::build(thesaurus, cities, projects);
+        tracing::info!(
+            projects = network.project_count(),
+            millis = started.elapsed().as_millis() as u64,
+            "matchmaking network built"
+        );
+        Ok(Arc::new(Matchmaking {
+            network: RwLock::new(network),
+        }))
+    }
+
+    pub fn read(&self) -> AppResult<RwLockReadGuard<'_, Network>> {
+        self.network
+            .read()
+            .map_err(|_| AppError::Internal("matchmaking state poisoned".into()))
+    }
+}
+
+impl Follower for Matchmaking {
+    /// Applies changed records (from the search queue, after they committed): projects
+    /// are re-read and replaced or removed; a changed city refreshes the city data.
+    fn apply_changes(&self, conn: &mut DbConnection, records: &[(DocKind, i32)]) -> AppResult<()> {
+        let project_ids: Vec<i32> = records
+            .iter()
+            .filter(|(k, _)| *k == DocKind::Project)
+            .map(|&(_, id)| id)
+            .collect();
+        let cities_changed = records.iter().any(|(k, _)| *k == DocKind::City);
+        let rows = Project::by_ids(conn, &project_ids)?;
+        let cities = if cities_changed {
+            Some(load_cities(conn)?)
+        } else {
+            None
+        };
+        let mut network = self
+            .network
+            .write()
+            .map_err(|_| AppError::Internal("matchmaking state poisoned".into()))?;
+        if let Some(cities) = cities {
+            network.update_cities(cities);
+        }
+        for id in &project_ids {
+            if !rows.iter().any(|p| p.id == *id) {
+                network.remove(*id);
+            }
+        }
+        for row in rows {
+            network.upsert(project_input(row));
+        }
+        Ok(())
+    }
+}
+
+fn project_input(project: Project) -> ProjectInput {
+    ProjectInput::new(
+        project.id,
+        project.city_id,
+        project.theme(),
+        project.stage(),
+        project.title,
+        project.description,
+        &project.description_origin,
+    )
+}
+
+fn load_cities(conn: &mut DbConnection) -> AppResult<Vec<CityInput>> {
+    let memberships: Vec<(i32, String)> = city_programmes::table
+        .inner_join(programmes::table)
+        .select((city_programmes::city_id, programmes::name))
+        .load(conn)?;
+    Ok(City::all(conn)?
+        .into_iter()
+        .map(|city| CityInput {
+            programmes: memberships
+                .iter()
+                .filter(|(id, _)| *id == city.id)
+                .map(|(_, name)| name.clone())
+                .collect(),
+            id: city.id,
+            name: city.name,
+        })
+        .collect())
+}

@@ -1,0 +1,1140 @@
+//! The matchmaking network in memory: every project as a weighted vector of what it is
+//! about (thesaurus concepts, named programmes, significant words), its most similar
+//! projects in other cities, and every city's partner cities built from those pairs.
+//! Pure computation — the database loading and the HTTP layer live next door — so the
+//! bench and tests drive exactly what the server runs.
+//!
+//! Similarity is the cosine of TF-IDF vectors plus a small bonus for the same theme.
+//! Candidates come from an inverted index over each project's strongest features, so a
+//! new or changed project costs work proportional to its neighbourhood, not to the
+//! network.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::projects::model::Stage;
+use crate::search::analysis;
+use crate::search::thesaurus::Thesaurus;
+use crate::themes::Theme;
+
+/// Most similar projects kept per project.
+pub const KEEP: usize = 20;
+/// Below this similarity two projects are not presented as comparable.
+pub const MIN_SIMILARITY: f32 = 0.12;
+/// A project pair counts toward a partnership from this similarity on.
+const PAIR_MIN: f32 = 0.2;
+/// Pairs counted per partner city (each project used once).
+const PAIRS_PER_PARTNER: usize = 5;
+/// Partner cities kept per city.
+pub const PARTNERS_KEPT: usize = 20;
+
+/// Feature weights before normalisation: a shared named programme or thesaurus concept
+/// says more than a shared word.
+const CONCEPT_WEIGHT: f32 = 2.0;
+const PROGRAMME_WEIGHT: f32 = 3.0;
+const TERM_WEIGHT: f32 = 1.0;
+/// Words in the title count as this many occurrences.
+const TITLE_REPEAT: u32 = 3;
+/// Added to the cosine when both projects have the same theme.
+const SAME_THEME_BONUS: f32 = 0.05;
+/// Features of a project used to look for candidates, strongest first.
+const QUERY_FEATURES: usize = 16;
+/// Postings read per feature, highest weights first: at network scale a concept shared
+/// by thousands of projects contributes its strongest holders only.
+const POSTINGS_READ: usize = 400;
+/// Candidates rescored exactly over all features.
+const RESCORED: usize = 60;
+/// Words shared by more than this share of projects are too common to be a reason.
+const REASON_MAX_SHARE: f32 = 0.05;
+/// Partner score for each shared programme, scaled by its rarity.
+const PROGRAMME_BONUS: f32 = 0.1;
+
+/// What the network needs to know of a project.
+#[derive(Clone, Debug)]
+pub struct ProjectInput {
+    pub id: i32,
+    pub city_id: i32,
+    pub title: String,
+    /// The description; empty where the report gives only the name, so boilerplate
+    /// ("wegens het laat insturen …") does not make name-only projects alike.
+    pub description: String,
+    pub theme: Option<Theme>,
+    pub stage: Option<Stage>,
+}
+
+impl ProjectInput {
+    /// `description_origin` as stored: `name_only` descriptions are left out.
+    pub fn new(
+        id: i32,
+        city_id: i32,
+        theme: Option<Theme>,
+        stage: Option<Stage>,
+        title: String,
+        description: String,
+        description_origin: &str,
+    ) -> Self {
+        let description = if description_origin == "name_only" {
+            String::new()
+        } else {
+            description
+        };
+        ProjectInput {
+            id,
+            city_id,
+            title,
+            description,
+            theme,
+            stage,
+        }
+    }
+}
+
+/// What the network needs to know of a city.
+#[derive(Clone, Debug)]
+pub struct CityInput {
+    pub id: i32,
+    pub name: String,
+    /// The named programmes the city takes part in.
+    pub programmes: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Kind {
+    Concept,
+    Programme,
+    Term,
+}
+
+/// One feature of a project: its id in the vocabulary, normalised weight and the words
+/// the project used for it (for reasons).
+#[derive(Clone, Copy, Debug)]
+struct Feature {
+    id: u32,
+    weight: f32,
+    surface: u32,
+}
+
+#[derive(Default)]
+struct Vocabulary {
+    ids: HashMap<(Kind, String), u32>,
+    kinds: Vec<Kind>,
+    labels: Vec<String>,
+    df: Vec<u32>,
+    /// Projects holding the feature, highest weight first.
+    postings: Vec<Vec<(u32, f32)>>,
+    surfaces: HashMap<String, u32>,
+    surface_text: Vec<String>,
+}
+
+impl Vocabulary {
+    fn id(&mut self, kind: Kind, key: &str, label: &str) -> u32 {
+        if let Some(&id) = self.ids.get(&(kind, key.to_owned())) {
+            return id;
+        }
+        let id = self.kinds.len() as u32;
+        self.ids.insert((kind, key.to_owned()), id);
+        self.kinds.push(kind);
+        self.labels.push(label.to_owned());
+        self.df.push(0);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    fn surface(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.surfaces.get(text) {
+            return id;
+        }
+        let id = self.surface_text.len() as u32;
+        self.surfaces.insert(text.to_owned(), id);
+        self.surface_text.push(text.to_owned());
+        id
+    }
+
+    fn idf(&self, id: u32, documents: usize) -> f32 {
+        let df = self.df[id as usize].max(1) as f32;
+        (1.0 + documents as f32 / df).ln()
+    }
+
+    fn add_posting(&mut self, feature: Feature, project: u32) {
+        let list = &mut self.postings[feature.id as usize];
+        let at = list.partition_point(|&(_, w)| w >= feature.weight);
+        list.insert(at, (project, feature.weight));
+    }
+
+    fn remove_posting(&mut self, feature: u32, project: u32) {
+        self.postings[feature as usize].retain(|&(p, _)| p != project);
+    }
+}
+
+/// A partner candidate while ranking: city, score, chosen pairs (ours, theirs, score).
+type Ranked = (i32, f32, Vec<(u32, u32, f32)>);
+
+/// Candidate scores by project index, reused across projects so a network-wide
+/// recomputation allocates nothing per project.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn reset(&mut self, size: usize) {
+        for &t in &self.touched {
+            self.scores[t as usize] = 0.0;
+        }
+        self.touched.clear();
+        self.scores.resize(size, 0.0);
+    }
+
+    fn add(&mut self, index: u32, score: f32) {
+        let slot = &mut self.scores[index as usize];
+        if *slot == 0.0 {
+            self.touched.push(index);
+        }
+        *slot += score;
+    }
+}
+
+/// A project's raw features before weighting: occurrences, and the first words used.
+struct Analyzed {
+    counts: BTreeMap<u32, (u32, u32)>,
+}
+
+struct Entry {
+    input: ProjectInput,
+    features: Vec<Feature>,
+    similar: Vec<(u32, f32)>,
+}
+
+/// Why two projects are comparable, in data; the HTTP layer words it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// Both are about these thesaurus concepts (as the suggested project words them).
+    Concepts(Vec<String>),
+    /// Both take part in these named programmes.
+    Programmes(Vec<String>),
+    /// Both use these distinctive words.
+    Words(Vec<String>),
+    SameTheme(Theme),
+    /// The other project is further along: a possible mentor.
+    FurtherAlong {
+        theirs: Stage,
+        yours: Stage,
+    },
+    /// The other project stopped: its lessons learned are worth asking for.
+    Stopped,
+}
+
+#[derive(Clone, Debug)]
+pub struct Similar {
+    pub project_id: i32,
+    pub score: f32,
+    pub reasons: Vec<Reason>,
+}
+
+/// A pair of comparable projects behind a partnership: one of this city, one of theirs.
+#[derive(Clone, Debug)]
+pub struct PairReason {
+    pub ours: i32,
+    pub theirs: i32,
+    pub score: f32,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Partner {
+    pub city_id: i32,
+    pub score: f32,
+    pub pairs: Vec<PairReason>,
+    pub programmes: Vec<String>,
+    /// Cosine of the two cities' theme profiles (shown, not scored: it barely
+    /// separates true partners and would make every upsert touch every city).
+    pub theme_overlap: f32,
+    /// Themes both cities work on most.
+    pub shared_themes: Vec<Theme>,
+}
+
+impl Partner {
+    /// The partner has a comparable project further along than ours.
+    pub fn is_mentor(&self) -> bool {
+        self.pairs.iter().any(|p| {
+            p.reasons
+                .iter()
+                .any(|r| matches!(r, Reason::FurtherAlong { .. }))
+        })
+    }
+
+    /// The partner stopped a comparable project and has lessons to share.
+    pub fn has_lessons(&self) -> bool {
+        self.pairs
+            .iter()
+            .any(|p| p.reasons.contains(&Reason::Stopped))
+    }
+}
+
+/// Everything the matchmaking knows, kept current one project at a time.
+pub struct Network {
+    thesaurus: std::sync::Arc<Thesaurus>,
+    analyzer: TextAnalyzer,
+    vocabulary: Vocabulary,
+    entries: Vec<Option<Entry>>,
+    index_of: HashMap<i32, u32>,
+    /// For each project, the projects whose similar lists hold it.
+    cited_by: Vec<HashSet<u32>>,
+    cities: HashMap<i32, CityInput>,
+    projects_of_city: HashMap<i32, HashSet<u32>>,
+    partners: HashMap<i32, Vec<Partner>>,
+    /// Projects per theme of each city.
+    profiles: HashMap<i32, [f32; 6]>,
+    /// The cities taking part in each programme.
+    programme_cities: HashMap<String, Vec<i32>>,
+    /// Folded programme names (token sequences) → display name.
+    programme_names: Vec<(Vec<String>, String)>,
+    /// Stems of city names: a city named in a text is not what the project is about.
+    city_stems: HashSet<String>,
+    live: usize,
+}
+
+fn stage_rank(stage: Stage) -> Option<u8> {
+    match stage {
+        Stage::Idea => Some(0),
+        Stage::Pilot => Some(1),
+        Stage::Running => Some(2),
+        Stage::Scaled => Some(3),
+        Stage::Stopped => None,
+    }
+}
+
+impl Network {
+    /// Builds the whole network: features, candidates, similar lists and partners.
+    pub fn build(
+        thesaurus: std::sync::Arc<Thesaurus>,
+        cities: Vec<CityInput>,
+        projects: Vec<ProjectInput>,
+    ) -> Self {
+        let mut network = Network {
+            thesaurus,
+            analyzer: analysis::words_analyzer(),
+            vocabulary: Vocabulary::default(),
+            entries: Vec::with_capacity(projects.len()),
+            index_of: HashMap::with_capacity(projects.len()),
+            cited_by: Vec::with_capacity(projects.len()),
+            cities: HashMap::new(),
+            projects_of_city: HashMap::new(),
+            partners: HashMap::new(),
+            profiles: HashMap::new(),
+            programme_cities: HashMap::new(),
+            programme_names: Vec::new(),
+            city_stems: HashSet::new(),
+            live: 0,
+        };
+        network.set_cities(cities);
+        // Document frequencies first, so every vector is weighted by the final idf.
+        let analyzed: Vec<Analyzed> = projects.iter().map(|p| network.analyze(p)).collect();
+        for a in &analyzed {
+            for &id in a.counts.keys() {
+                network.vocabulary.df[id as usize] += 1;
+            }
+        }
+        network.live = projects.len();
+        for (project, analyzed) in projects.into_iter().zip(analyzed) {
+            let index = network.entries.len() as u32;
+            let features = network.weigh(&analyzed);
+            for &f in &features {
+                network.vocabulary.postings[f.id as usize].push((index, f.weight));
+            }
+            network.index_of.insert(project.id, index);
+            network.join_city(&project, index);
+            network.entries.push(Some(Entry {
+                input: project,
+                features,
+                similar: Vec::new(),
+            }));
+            network.cited_by.push(HashSet::new());
+        }
+        // Sorted once here; later changes insert in place.
+        for list in &mut network.vocabulary.postings {
+            list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        let mut scratch = Scratch::default();
+        let mut ignored = HashSet::new();
+        for index in 0..network.entries.len() as u32 {
+            let similar = network.best_matches(index, &mut scratch);
+            network.set_similar(index, similar, &mut ignored);
+        }
+        let city_ids: Vec<i32> = network.cities.keys().copied().collect();
+        for city in city_ids {
+            network.refresh_partners(city);
+        }
+        network
+    }
+
+    fn set_cities(&mut self, cities: Vec<CityInput>) {
+        let mut names: BTreeMap<String, (Vec<String>, String)> = BTreeMap::new();
+        self.city_stems.clear();
+        self.programme_cities.clear();
+        for city in &cities {
+            for programme in &city.programmes {
+                self.programme_cities
+                    .entry(programme.clone())
+                    .or_default()
+                    .push(city.id);
+            }
+            for token in analysis::tokens(&mut self.analyzer, &city.name) {
+                self.city_stems.insert(token);
+            }
+            for programme in &city.programmes {
+                // "Sensorenregister (Kadaster)" is named in texts as "Sensorenregister".
+                let bare = programme.split('(').next().unwrap_or(programme).trim();
+                let tokens = analysis::tokens(&mut self.analyzer, bare);
+                if !tokens.is_empty() {
+                    names.insert(tokens.join(" "), (tokens, programme.clone()));
+                }
+            }
+        }
+        self.programme_names = names.into_values().collect();
+        self.cities = cities.into_iter().map(|c| (c.id, c)).collect();
+    }
+
+    /// The words, concepts and programmes of a project, with counts and the first
+    /// wording seen of each.
+    fn analyze(&mut self, project: &ProjectInput) -> Analyzed {
+        let mut counts: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
+        for (text, repeat) in [
+            (project.title.as_str(), TITLE_REPEAT),
+            (project.description.as_str(), 1),
+        ] {
+            let tokens = surface_tokens(&mut self.analyzer, text);
+            let stems: Vec<String> = tokens.iter().map(|(s, _)| s.clone()).collect();
+            let mut found = Vec::new();
+            for m in self.thesaurus.matches(&stems) {
+                let words = &tokens[m.start..m.start + m.len];
+                let surface = join_surface(text, words);
+                found.push((
+                    Kind::Concept,
+                    m.concept.id.clone(),
+                    m.concept.label.clone(),
+                    surface,
+                ));
+            }
+            for (name_tokens, name) in &self.programme_names {
+                if stems
+                    .windows(name_tokens.len())
+                    .any(|w| w == name_tokens.as_slice())
+                {
+                    found.push((Kind::Programme, name.clone(), name.clone(), name.clone()));
+                }
+            }
+            for (stem, range) in &tokens {
+                if stem.chars().count() < 3
+                    || stem.chars().all(|c| c.is_ascii_digit())
+                    || self.city_stems.contains(stem)
+                {
+                    continue;
+                }
+                let surface = text[range.clone()].to_lowercase();
+                found.push((Kind::Term, stem.clone(), surface.clone(), surface));
+            }
+            for (kind, key, label, surface) in found {
+                let id = self.vocabulary.id(kind, &key, &label);
+                let surface = self.vocabulary.surface(&surface);
+                let entry = counts.entry(id).or_insert((0, surface));
+                entry.0 += repeat;
+            }
+        }
+        Analyzed { counts }
+    }
+
+    /// TF-IDF weights, normalised to unit length, sorted by feature id.
+    fn weigh(&self, analyzed: &Analyzed) -> Vec<Feature> {
+        let documents = self.live.max(1);
+        let mut features: Vec<Feature> = analyzed
+            .counts
+            .iter()
+            .map(|(&id, &(count, surface))| {
+                let kind_weight = match self.vocabulary.kinds[id as usize] {
+                    // A concept named in the title (or often) is what the project is about.
+                    Kind::Concept => CONCEPT_WEIGHT * (1.0 + (count as f32).ln()),
+                    Kind::Programme => PROGRAMME_WEIGHT,
+                    Kind::Term => TERM_WEIGHT * (1.0 + (count as f32).ln()),
+                };
+                Feature {
+                    id,
+                    weight: kind_weight * self.vocabulary.idf(id, documents),
+                    surface,
+                }
+            })
+            .collect();
+        let norm = features
+            .iter()
+            .map(|f| f.weight * f.weight)
+            .sum::<f32>()
+            .sqrt();
+        if norm > 0.0 {
+            features.iter_mut().for_each(|f| f.weight /= norm);
+        }
+        features
+    }
+
+    fn entry(&self, index: u32) -> Option<&Entry> {
+        self.entries.get(index as usize).and_then(Option::as_ref)
+    }
+
+    /// Similarity of two projects: cosine plus the same-theme bonus.
+    fn similarity(&self, a: &Entry, b: &Entry) -> f32 {
+        let mut dot: f32 = shared_features(a, b)
+            .map(|(x, y)| x.weight * y.weight)
+            .sum();
+        if dot > 0.0 && a.input.theme.is_some() && a.input.theme == b.input.theme {
+            dot += SAME_THEME_BONUS;
+        }
+        dot
+    }
+
+    /// The most similar projects of other cities, best first: candidates from the
+    /// postings of the project's strongest features, the best of them rescored exactly.
+    fn best_matches(&self, index: u32, scratch: &mut Scratch) -> Vec<(u32, f32)> {
+        let Some(entry) = self.entry(index) else {
+            return Vec::new();
+        };
+        let mut strongest: Vec<Feature> = entry.features.clone();
+        strongest.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        scratch.reset(self.entries.len());
+        for feature in strongest.iter().take(QUERY_FEATURES) {
+            let postings = &self.vocabulary.postings[feature.id as usize];
+            for &(other, weight) in postings.iter().take(POSTINGS_READ) {
+                scratch.add(other, feature.weight * weight);
+            }
+        }
+        let mut candidates: Vec<(u32, f32)> = scratch
+            .touched
+            .iter()
+            .map(|&other| (other, scratch.scores[other as usize]))
+            .filter(|&(other, _)| {
+                self.entry(other)
+                    .is_some_and(|o| o.input.city_id != entry.input.city_id)
+            })
+            .collect();
+        let by_score = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if candidates.len() > RESCORED {
+            candidates.select_nth_unstable_by(RESCORED, by_score);
+            candidates.truncate(RESCORED);
+        }
+        let mut scored: Vec<(u32, f32)> = Vec::with_capacity(KEEP);
+        for (other, _) in candidates {
+            let Some(theirs) = self.entry(other) else {
+                continue;
+            };
+            let score = self.similarity(entry, theirs);
+            if score >= MIN_SIMILARITY {
+                scored.push((other, score));
+            }
+        }
+        scored.sort_by(by_score);
+        scored.truncate(KEEP);
+        scored.shrink_to_fit();
+        scored
+    }
+
+    /// Replaces a project's similar list. Partner scores read pairs in both directions,
+    /// so the cities of the project and of every old and new member are `affected`.
+    fn set_similar(&mut self, index: u32, similar: Vec<(u32, f32)>, affected: &mut HashSet<i32>) {
+        let Some(entry) = self
+            .entries
+            .get_mut(index as usize)
+            .and_then(Option::as_mut)
+        else {
+            return;
+        };
+        let old = std::mem::replace(&mut entry.similar, similar);
+        affected.insert(entry.input.city_id);
+        for &(member, _) in &old {
+            self.cited_by[member as usize].remove(&index);
+        }
+        let new: Vec<u32> = self.entries[index as usize]
+            .as_ref()
+            .map(|e| e.similar.iter().map(|&(m, _)| m).collect())
+            .unwrap_or_default();
+        for &member in &new {
+            self.cited_by[member as usize].insert(index);
+        }
+        for member in old.iter().map(|&(m, _)| m).chain(new) {
+            if let Some(e) = self.entry(member) {
+                affected.insert(e.input.city_id);
+            }
+        }
+    }
+
+    /// Counts a project in its city (membership and theme profile).
+    fn join_city(&mut self, project: &ProjectInput, index: u32) {
+        self.projects_of_city
+            .entry(project.city_id)
+            .or_default()
+            .insert(index);
+        if let Some(theme) = project.theme {
+            self.profiles.entry(project.city_id).or_insert([0.0; 6])[theme.index()] += 1.0;
+        }
+    }
+
+    fn leave_city(&mut self, project: &ProjectInput, index: u32) {
+        if let Some(set) = self.projects_of_city.get_mut(&project.city_id) {
+            set.remove(&index);
+        }
+        if let (Some(theme), Some(profile)) =
+            (project.theme, self.profiles.get_mut(&project.city_id))
+        {
+            profile[theme.index()] = (profile[theme.index()] - 1.0).max(0.0);
+        }
+    }
+
+    /// Adds a project, or replaces it after an edit; the work is the project's
+    /// neighbourhood: the lists it enters or leaves and the partner lists of their cities.
+    /// Returns the cities whose partner lists were recomputed.
+    pub fn upsert(&mut self, project: ProjectInput) -> Vec<i32> {
+        let mut affected: HashSet<i32> = HashSet::new();
+        let mut scratch = Scratch::default();
+        if let Some(&old) = self.index_of.get(&project.id) {
+            self.detach(old, &mut affected, &mut scratch);
+        }
+        let analyzed = self.analyze(&project);
+        for &id in analyzed.counts.keys() {
+            self.vocabulary.df[id as usize] += 1;
+        }
+        self.live += 1;
+        let features = self.weigh(&analyzed);
+        let index = self.entries.len() as u32;
+        for &f in &features {
+            self.vocabulary.add_posting(f, index);
+        }
+        self.index_of.insert(project.id, index);
+        self.join_city(&project, index);
+        self.entries.push(Some(Entry {
+            input: project,
+            features,
+            similar: Vec::new(),
+        }));
+        self.cited_by.push(HashSet::new());
+        let similar = self.best_matches(index, &mut scratch);
+        // The new project enters the lists of those it resembles, where it ranks.
+        for &(other, score) in &similar {
+            let Some(entry) = self.entries.get(other as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            let full = entry.similar.len() >= KEEP;
+            if full && entry.similar.last().is_some_and(|&(_, s)| s >= score) {
+                continue;
+            }
+            let mut list = entry.similar.clone();
+            let at = list.partition_point(|&(_, s)| s >= score);
+            list.insert(at, (index, score));
+            list.truncate(KEEP);
+            self.set_similar(other, list, &mut affected);
+        }
+        self.set_similar(index, similar, &mut affected);
+        self.refresh_cities(affected)
+    }
+
+    fn refresh_cities(&mut self, cities: HashSet<i32>) -> Vec<i32> {
+        let mut cities: Vec<i32> = cities.into_iter().collect();
+        cities.sort_unstable();
+        for &city in &cities {
+            self.refresh_partners(city);
+        }
+        cities
+    }
+
+    /// Removes a project (deleted in the database). Returns the cities whose partner
+    /// lists were recomputed.
+    pub fn remove(&mut self, project_id: i32) -> Vec<i32> {
+        let Some(&index) = self.index_of.get(&project_id) else {
+            return Vec::new();
+        };
+        let mut affected = HashSet::new();
+        self.detach(index, &mut affected, &mut Scratch::default());
+        self.refresh_cities(affected)
+    }
+
+    /// Takes a project out of postings and every list that held it; the lists that lost
+    /// it are recomputed. Collects the affected cities.
+    fn detach(&mut self, index: u32, affected: &mut HashSet<i32>, scratch: &mut Scratch) {
+        // Its own list goes first: those members lose a pair too.
+        self.set_similar(index, Vec::new(), affected);
+        let Some(entry) = self.entries.get_mut(index as usize).and_then(Option::take) else {
+            return;
+        };
+        for f in &entry.features {
+            self.vocabulary.remove_posting(f.id, index);
+            let df = &mut self.vocabulary.df[f.id as usize];
+            *df = df.saturating_sub(1);
+        }
+        self.live = self.live.saturating_sub(1);
+        self.index_of.remove(&entry.input.id);
+        self.leave_city(&entry.input, index);
+        affected.insert(entry.input.city_id);
+        let citing: Vec<u32> = self.cited_by[index as usize].drain().collect();
+        for other in citing {
+            let similar = self.best_matches(other, scratch);
+            self.set_similar(other, similar, affected);
+        }
+    }
+
+    /// Replaces the cities (names, programmes) and recomputes every partner list; cities
+    /// change only with an inventory import.
+    pub fn update_cities(&mut self, cities: Vec<CityInput>) {
+        self.set_cities(cities);
+        let ids: Vec<i32> = self.cities.keys().copied().collect();
+        for city in ids {
+            self.refresh_partners(city);
+        }
+    }
+
+    pub fn contains(&self, project_id: i32) -> bool {
+        self.index_of.contains_key(&project_id)
+    }
+
+    pub fn project_count(&self) -> usize {
+        self.live
+    }
+
+    /// The projects of other cities most like this one, with reasons; `None` for an
+    /// unknown project.
+    pub fn similar(&self, project_id: i32, limit: usize) -> Option<Vec<Similar>> {
+        let index = *self.index_of.get(&project_id)?;
+        let entry = self.entry(index)?;
+        Some(
+            entry
+                .similar
+                .iter()
+                .take(limit)
+                .filter_map(|&(other, score)| {
+                    let theirs = self.entry(other)?;
+                    Some(Similar {
+                        project_id: theirs.input.id,
+                        score,
+                        reasons: self.reasons(entry, theirs),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// The partner cities of a city, best first; empty for a city without matches.
+    pub fn partners(&self, city_id: i32, limit: usize) -> &[Partner] {
+        let all = self
+            .partners
+            .get(&city_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        &all[..all.len().min(limit)]
+    }
+
+    /// Why `theirs` is comparable to `ours`, strongest evidence first.
+    fn reasons(&self, ours: &Entry, theirs: &Entry) -> Vec<Reason> {
+        let common_limit = (self.live as f32 * REASON_MAX_SHARE).max(2.0) as u32;
+        let mut shared: Vec<(f32, Kind, String)> = Vec::new();
+        for (x, y) in shared_features(ours, theirs) {
+            let kind = self.vocabulary.kinds[x.id as usize];
+            let common = self.vocabulary.df[x.id as usize] > common_limit;
+            if kind == Kind::Term && common {
+                continue;
+            }
+            let text = match kind {
+                Kind::Programme => self.vocabulary.labels[x.id as usize].clone(),
+                _ => self.vocabulary.surface_text[y.surface as usize].clone(),
+            };
+            shared.push((x.weight * y.weight, kind, text));
+        }
+        shared.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut reasons = Vec::new();
+        let pick = |kind: Kind, max: usize| -> Vec<String> {
+            let mut seen = HashSet::new();
+            shared
+                .iter()
+                .filter(|(_, k, _)| *k == kind)
+                .map(|(_, _, t)| t.clone())
+                .filter(|t| seen.insert(t.to_lowercase()))
+                .take(max)
+                .collect()
+        };
+        // Each piece of evidence once: a word already said by a programme or concept
+        // ("Talking Traffic") is not repeated as a word ("talking", "traffic").
+        let programmes = pick(Kind::Programme, 2);
+        let said = |text: &str, before: &[String]| {
+            let text = text.to_lowercase();
+            before.iter().any(|b| b.to_lowercase().contains(&text))
+        };
+        let concepts: Vec<String> = pick(Kind::Concept, 4)
+            .into_iter()
+            .filter(|c| !said(c, &programmes))
+            .take(3)
+            .collect();
+        let named: Vec<String> = programmes.iter().chain(&concepts).cloned().collect();
+        let words: Vec<String> = pick(Kind::Term, 6)
+            .into_iter()
+            .filter(|w| !said(w, &named))
+            .take(3)
+            .collect();
+        if !programmes.is_empty() {
+            reasons.push(Reason::Programmes(programmes));
+        }
+        if !concepts.is_empty() {
+            reasons.push(Reason::Concepts(concepts));
+        }
+        if !words.is_empty() {
+            reasons.push(Reason::Words(words));
+        }
+        if let (Some(a), Some(b)) = (ours.input.theme, theirs.input.theme) {
+            if a == b {
+                reasons.push(Reason::SameTheme(a));
+            }
+        }
+        match (ours.input.stage, theirs.input.stage) {
+            (Some(yours), Some(Stage::Stopped)) if yours != Stage::Stopped => {
+                reasons.push(Reason::Stopped)
+            }
+            (Some(yours), Some(theirs_stage)) => {
+                if let (Some(y), Some(t)) = (stage_rank(yours), stage_rank(theirs_stage)) {
+                    if y <= 1 && t >= 2 {
+                        reasons.push(Reason::FurtherAlong {
+                            theirs: theirs_stage,
+                            yours,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        reasons
+    }
+
+    fn theme_profile(&self, city_id: i32) -> [f32; 6] {
+        self.profiles.get(&city_id).copied().unwrap_or_default()
+    }
+
+    /// Recomputes one city's partners: the best one-to-one project pairs with each
+    /// other city (from the similar lists in both directions) plus shared programmes,
+    /// ranked cheaply first; reasons only for the partners kept.
+    fn refresh_partners(&mut self, city_id: i32) {
+        let Some(city) = self.cities.get(&city_id) else {
+            self.partners.remove(&city_id);
+            return;
+        };
+        // (their city) → pairs (our project, their project, score)
+        let mut pairs: HashMap<i32, Vec<(u32, u32, f32)>> = HashMap::new();
+        let mut seen: HashSet<(u32, u32)> = HashSet::new();
+        for &a in self.projects_of_city.get(&city_id).into_iter().flatten() {
+            let Some(entry) = self.entry(a) else { continue };
+            let forward = entry.similar.iter().copied();
+            let backward = self.cited_by[a as usize].iter().filter_map(|&b| {
+                let other = self.entry(b)?;
+                let score = other.similar.iter().find(|&&(x, _)| x == a)?.1;
+                Some((b, score))
+            });
+            for (b, score) in forward.chain(backward) {
+                let Some(other) = self.entry(b) else { continue };
+                if score >= PAIR_MIN && seen.insert((a, b)) {
+                    pairs
+                        .entry(other.input.city_id)
+                        .or_default()
+                        .push((a, b, score));
+                }
+            }
+        }
+        let mut programme_bonus: HashMap<i32, f32> = HashMap::new();
+        for programme in &city.programmes {
+            let holders = self
+                .programme_cities
+                .get(programme)
+                .map_or(&[][..], Vec::as_slice);
+            let rarity = (self.cities.len() as f32 / holders.len().max(1) as f32).ln();
+            for &other in holders.iter().filter(|&&c| c != city_id) {
+                *programme_bonus.entry(other).or_default() += PROGRAMME_BONUS * rarity;
+            }
+        }
+        let mut ranked: Vec<Ranked> = Vec::new();
+        let mut candidates: Vec<i32> = pairs
+            .keys()
+            .chain(programme_bonus.keys())
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for other_id in candidates {
+            let mut list = pairs.remove(&other_id).unwrap_or_default();
+            list.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+            let (mut used_ours, mut used_theirs) = (HashSet::new(), HashSet::new());
+            let mut chosen = Vec::new();
+            for (a, b, score) in list {
+                if chosen.len() == PAIRS_PER_PARTNER {
+                    break;
+                }
+                if used_ours.insert(a) {
+                    if used_theirs.insert(b) {
+                        chosen.push((a, b, score));
+                    } else {
+                        used_ours.remove(&a);
+                    }
+                }
+            }
+            let score = chosen.iter().map(|c| c.2).sum::<f32>()
+                + programme_bonus.get(&other_id).copied().unwrap_or_default();
+            ranked.push((other_id, score, chosen));
+        }
+        let by_score = |a: &Ranked, b: &Ranked| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if ranked.len() > PARTNERS_KEPT {
+            ranked.select_nth_unstable_by(PARTNERS_KEPT, by_score);
+            ranked.truncate(PARTNERS_KEPT);
+        }
+        ranked.sort_by(by_score);
+        let our_profile = self.theme_profile(city_id);
+        let partners = ranked
+            .into_iter()
+            .filter_map(|(other_id, score, chosen)| {
+                let other = self.cities.get(&other_id)?;
+                let their_profile = self.theme_profile(other_id);
+                let pairs = chosen
+                    .iter()
+                    .filter_map(|&(a, b, s)| {
+                        let (x, y) = (self.entry(a)?, self.entry(b)?);
+                        Some(PairReason {
+                            ours: x.input.id,
+                            theirs: y.input.id,
+                            score: s,
+                            reasons: self.reasons(x, y),
+                        })
+                    })
+                    .collect();
+                Some(Partner {
+                    city_id: other_id,
+                    score,
+                    pairs,
+                    programmes: city
+                        .programmes
+                        .iter()
+                        .filter(|p| other.programmes.contains(p))
+                        .cloned()
+                        .collect(),
+                    theme_overlap: cosine(&our_profile, &their_profile),
+                    shared_themes: top_shared_themes(&our_profile, &their_profile),
+                })
+            })
+            .collect();
+        self.partners.insert(city_id, partners);
+    }
+}
+
+/// The features two projects share, as (ours, theirs); both lists are sorted by id.
+fn shared_features<'a>(
+    a: &'a Entry,
+    b: &'a Entry,
+) -> impl Iterator<Item = (Feature, Feature)> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        while i < a.features.len() && j < b.features.len() {
+            let (x, y) = (a.features[i], b.features[j]);
+            match x.id.cmp(&y.id) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    return Some((x, y));
+                }
+            }
+        }
+        None
+    })
+}
+
+fn cosine(a: &[f32; 6], b: &[f32; 6]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32; 6]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let n = norm(a) * norm(b);
+    if n > 0.0 {
+        dot / n
+    } else {
+        0.0
+    }
+}
+
+/// The themes both cities have most projects in (up to two).
+fn top_shared_themes(a: &[f32; 6], b: &[f32; 6]) -> Vec<Theme> {
+    let mut themes: Vec<(f32, Theme)> = Theme::ALL
+        .into_iter()
+        .map(|t| (a[t.index()].min(b[t.index()]), t))
+        .filter(|(n, _)| *n > 0.0)
+        .collect();
+    themes.sort_by(|x, y| y.0.total_cmp(&x.0));
+    themes.into_iter().take(2).map(|(_, t)| t).collect()
+}
+
+/// The analyzed tokens of a text with the byte range each came from.
+fn surface_tokens(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while let Some(token) = stream.next() {
+        tokens.push((token.text.clone(), token.offset_from..token.offset_to));
+    }
+    tokens
+}
+
+/// The original words of a run of tokens, as written.
+fn join_surface(text: &str, tokens: &[(String, std::ops::Range<usize>)]) -> String {
+    match (tokens.first(), tokens.last()) {
+        (Some(first), Some(last)) => text
+            .get(first.1.start..last.1.end)
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn city(id: i32, name: &str, programmes: &[&str]) -> CityInput {
+        CityInput {
+            id,
+            name: name.into(),
+            programmes: programmes.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    fn project(id: i32, city_id: i32, title: &str, text: &str, stage: Stage) -> ProjectInput {
+        ProjectInput::new(
+            id,
+            city_id,
+            Some(Theme::Mobility),
+            Some(stage),
+            title.into(),
+            text.into(),
+            "report",
+        )
+    }
+
+    fn network(projects: Vec<ProjectInput>) -> Network {
+        let cities = vec![
+            city(1, "Apeldoorn", &["Talking Traffic"]),
+            city(2, "Arnhem", &["Talking Traffic"]),
+            city(3, "Breda", &[]),
+        ];
+        Network::build(Arc::new(Thesaurus::shipped()), cities, projects)
+    }
+
+    fn traffic(id: i32, city_id: i32, stage: Stage) -> ProjectInput {
+        project(
+            id,
+            city_id,
+            "Talking Traffic",
+            "Slimme verkeerslichten (iVRI's) geven fietsers voorrang.",
+            stage,
+        )
+    }
+
+    fn parking(id: i32, city_id: i32) -> ProjectInput {
+        project(
+            id,
+            city_id,
+            "Slim parkeren",
+            "Parkeersensoren in de binnenstad tonen vrije parkeerplaatsen.",
+            Stage::Pilot,
+        )
+    }
+
+    #[test]
+    fn similar_projects_are_of_other_cities_only() {
+        let net = network(vec![
+            traffic(1, 1, Stage::Pilot),
+            traffic(2, 1, Stage::Pilot),
+            traffic(3, 2, Stage::Pilot),
+        ]);
+        let similar = net.similar(1, 10).unwrap_or_default();
+        assert_eq!(
+            similar.iter().map(|s| s.project_id).collect::<Vec<_>>(),
+            vec![3]
+        );
+    }
+
+    #[test]
+    fn a_further_project_is_a_possible_mentor_and_a_stopped_one_has_lessons() {
+        let net = network(vec![
+            traffic(1, 1, Stage::Pilot),
+            traffic(2, 2, Stage::Scaled),
+            traffic(3, 3, Stage::Stopped),
+        ]);
+        let similar = net.similar(1, 10).unwrap_or_default();
+        let reasons = |id: i32| {
+            similar
+                .iter()
+                .find(|s| s.project_id == id)
+                .map(|s| s.reasons.clone())
+                .unwrap_or_default()
+        };
+        assert!(reasons(2).contains(&Reason::FurtherAlong {
+            theirs: Stage::Scaled,
+            yours: Stage::Pilot
+        }));
+        assert!(reasons(3).contains(&Reason::Stopped));
+        assert!(net
+            .partners(1, 5)
+            .iter()
+            .any(|p| p.city_id == 2 && p.is_mentor()));
+    }
+
+    #[test]
+    fn shared_programme_is_named_once_not_again_as_words() {
+        let net = network(vec![
+            traffic(1, 1, Stage::Pilot),
+            traffic(2, 2, Stage::Pilot),
+        ]);
+        let reasons = &net.similar(1, 1).unwrap_or_default()[0].reasons;
+        assert!(reasons.contains(&Reason::Programmes(vec!["Talking Traffic".into()])));
+        assert!(!reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Words(w) if w.contains(&"traffic".to_owned()))));
+    }
+
+    #[test]
+    fn adding_then_removing_a_project_restores_every_list() {
+        let mut net = network(vec![
+            traffic(1, 1, Stage::Pilot),
+            parking(2, 1),
+            traffic(3, 2, Stage::Running),
+            parking(4, 3),
+        ]);
+        let snapshot = |net: &Network| {
+            let similar: Vec<Vec<i32>> = (1..=4)
+                .map(|id| {
+                    net.similar(id, 20)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| s.project_id)
+                        .collect()
+                })
+                .collect();
+            let partners: Vec<Vec<i32>> = (1..=3)
+                .map(|c| net.partners(c, 20).iter().map(|p| p.city_id).collect())
+                .collect();
+            (similar, partners)
+        };
+        let before = snapshot(&net);
+        let recomputed = net.upsert(parking(5, 2));
+        assert!(recomputed.contains(&2) && recomputed.contains(&1) && recomputed.contains(&3));
+        assert!(net
+            .similar(2, 5)
+            .unwrap_or_default()
+            .iter()
+            .any(|s| s.project_id == 5));
+        assert!(net.partners(3, 5).iter().any(|p| p.city_id == 2));
+        net.remove(5);
+        assert_eq!(snapshot(&net), before);
+        assert!(!net.contains(5));
+    }
+}

@@ -1,0 +1,96 @@
+//! `/netwerk`: the 40 cities on a map of the Netherlands with lines to their strongest
+//! partners, and the same network as a table (the map's text alternative).
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use super::map::{render_network_svg, MapCity, MapLink, MapText};
+use crate::cities::model::City;
+use crate::error::AppResult;
+use crate::projects::model::CityRef;
+use crate::web::render::PageRequest;
+use crate::web::AppState;
+
+/// Partners per city drawn on the map and listed in the table.
+const PARTNERS_SHOWN: usize = 3;
+
+#[derive(Serialize)]
+struct NetworkCity {
+    slug: String,
+    name: String,
+    partners: Vec<CityRef>,
+}
+
+#[derive(Serialize)]
+struct NetworkPage {
+    cities: Vec<NetworkCity>,
+    /// The SVG map, rendered and escaped by `map`.
+    map_svg: String,
+}
+
+pub async fn show_network(
+    state: web::Data<AppState>,
+    page: PageRequest,
+) -> AppResult<HttpResponse> {
+    let mut cities = state.db.run(City::all).await?;
+    cities.sort_by(|a, b| a.name.cmp(&b.name));
+    let position: HashMap<i32, usize> = cities.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let network = state.matchmaking.read()?;
+    let mut strongest: HashMap<(usize, usize), f32> = HashMap::new();
+    let mut rows = Vec::with_capacity(cities.len());
+    for (i, city) in cities.iter().enumerate() {
+        let partners = network.partners(city.id, PARTNERS_SHOWN);
+        for partner in partners {
+            if let Some(&j) = position.get(&partner.city_id) {
+                let key = (i.min(j), i.max(j));
+                let score = strongest.entry(key).or_insert(0.0);
+                *score = score.max(partner.score);
+            }
+        }
+        rows.push(NetworkCity {
+            slug: city.slug.clone(),
+            name: city.name.clone(),
+            partners: partners
+                .iter()
+                .filter_map(|p| position.get(&p.city_id).map(|&j| cities[j].reference()))
+                .collect(),
+        });
+    }
+    drop(network);
+    let max = strongest.values().copied().fold(0.0f32, f32::max);
+    let mut links: Vec<MapLink> = strongest
+        .into_iter()
+        .map(|((from, to), score)| MapLink {
+            from,
+            to,
+            strength: if max > 0.0 { score / max } else { 0.0 },
+        })
+        .collect();
+    links.sort_by_key(|l| (l.from, l.to));
+    let map_cities: Vec<MapCity> = cities
+        .iter()
+        .map(|c| MapCity {
+            slug: &c.slug,
+            name: &c.name,
+            latitude: c.latitude,
+            longitude: c.longitude,
+        })
+        .collect();
+    let text = MapText {
+        title: state.renderer.text(page.lang, "network.map_title"),
+        description: state.renderer.text(page.lang, "network.map_description"),
+    };
+    let map_svg = render_network_svg(&map_cities, &links, &text, &|slug| {
+        format!("/steden/{slug}")
+    });
+    let view = NetworkPage {
+        cities: rows,
+        map_svg,
+    };
+    let title = state.renderer.text(page.lang, "network.title").to_owned();
+    state
+        .renderer
+        .page(&page, "matchmaking/network", &title, &view)
+}
