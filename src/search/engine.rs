@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
@@ -12,6 +12,7 @@ use tantivy::{TantivyDocument, Term};
 
 use super::analysis::Profile;
 use super::documents::{DocKind, KindFilter};
+use super::facets::FacetTables;
 use super::index::SearchIndex;
 use super::query;
 use super::suggest;
@@ -86,6 +87,7 @@ pub struct Search {
     pub compounds: bool,
     /// Whether concepts of the best hits widen the rest of the list; off only to measure.
     pub feedback: bool,
+    facet_tables: FacetTables,
 }
 
 /// How many of the best hits feedback reads.
@@ -112,6 +114,7 @@ impl Search {
             thesaurus,
             compounds: true,
             feedback: true,
+            facet_tables: FacetTables::default(),
         }
     }
 
@@ -189,15 +192,13 @@ impl Search {
         clauses.extend(filters);
         let query = BooleanQuery::new(clauses);
 
-        let mut facet_collector = FacetCollector::for_field("facets");
-        for dimension in ["/type", "/theme", "/city", "/stage"] {
-            facet_collector.add_facet(dimension);
-        }
+        self.facet_tables.retain_segments_of(&searcher);
+        let facet_counter = self.facet_tables.counter("facets");
         let top = TopDocs::with_limit(request.limit.max(1))
             .and_offset(request.offset)
             .order_by_score();
         let (top_docs, total, facet_counts) = searcher
-            .search(&query, &(top, Count, facet_collector))
+            .search(&query, &(top, Count, facet_counter))
             .map_err(error)?;
 
         let mut snippets =
@@ -222,19 +223,13 @@ impl Search {
             });
         }
 
-        let mut facets = Facets::default();
-        for (dimension, counts) in [
-            ("/type", &mut facets.kind),
-            ("/theme", &mut facets.theme),
-            ("/city", &mut facets.city),
-            ("/stage", &mut facets.stage),
-        ] {
-            for (facet, count) in facet_counts.get(dimension) {
-                if let Some(value) = facet.to_path().last() {
-                    counts.insert((*value).to_owned(), count);
-                }
-            }
-        }
+        let [kind, theme, city, stage] = facet_counts;
+        let facets = Facets {
+            kind,
+            theme,
+            city,
+            stage,
+        };
         let suggestion = suggest::did_you_mean(&searcher, fields, &words);
         Ok(SearchResults {
             total,

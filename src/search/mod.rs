@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod api;
 pub mod documents;
 pub mod engine;
+pub mod facets;
 pub mod index;
 pub mod indexer;
 pub mod pages;
