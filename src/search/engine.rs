@@ -146,6 +146,7 @@ impl Search {
                 profile: self.index.profile,
                 compounds: self.compounds,
                 fuzzy,
+                documents: searcher.num_docs(),
             };
             let vocabulary = |word: &str| {
                 searcher

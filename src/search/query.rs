@@ -25,6 +25,8 @@ const FEEDBACK_WEIGHT: f32 = 0.3;
 /// Score added per word or concept of the query a document matches ("most words
 /// matched first"); large enough that BM25 only orders documents matching as many.
 const MATCHED_CLAUSE_BONUS: f32 = 30.0;
+/// Words in more than this share of the documents do not earn that bonus.
+const COORDINATION_MAX_SHARE: f64 = 0.05;
 /// Compound matching by trigrams is a hint, not a match.
 const TRIGRAM_BOOST: f32 = 0.4;
 /// A compound's parts found apart ("beheer van het groen" for "groenbeheer").
@@ -130,6 +132,8 @@ pub struct Options {
     pub compounds: bool,
     /// Also match words within a small edit distance (the second try).
     pub fuzzy: bool,
+    /// Documents in the index, to tell common words from distinctive ones.
+    pub documents: u64,
 }
 
 /// How often a folded word occurs in the indexed texts (document frequency).
@@ -204,6 +208,7 @@ pub fn text_clauses(
         profile,
         compounds,
         fuzzy,
+        documents,
     } = options;
     let stems: Vec<String> = words.iter().filter_map(|w| w.stem.clone()).collect();
     let matches = match profile {
@@ -211,6 +216,10 @@ pub fn text_clauses(
         Profile::Baseline => Vec::new(),
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // Which clauses count toward "most matched first": concepts, and words that are not
+    // common (a common word matched says little about what was asked).
+    let mut coordinated: Vec<bool> = Vec::new();
+    let common = (documents as f64 * COORDINATION_MAX_SHARE) as u64;
     let mut covered = vec![false; stems.len()];
     for m in &matches {
         let typed = &stems[m.start..m.start + m.len];
@@ -220,6 +229,7 @@ pub fn text_clauses(
             alternatives.push((Occur::Should, text_query(fields, term, SYNONYM_WEIGHT)));
         }
         clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
+        coordinated.push(true);
         covered[m.start..m.start + m.len]
             .iter_mut()
             .for_each(|c| *c = true);
@@ -256,13 +266,16 @@ pub fn text_clauses(
             }
         }
         clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
+        coordinated.push(vocabulary(&word.folded) <= common);
     }
     // Documents that match more of what was asked come first, however often a single
     // word occurs elsewhere: each matched clause adds a bonus larger than word weights.
     if clauses.len() > 1 {
         let bonuses: Vec<(Occur, Box<dyn Query>)> = clauses
             .iter()
-            .map(|(_, clause)| {
+            .zip(&coordinated)
+            .filter(|(_, counts)| **counts)
+            .map(|((_, clause), _)| {
                 let bonus = ConstScoreQuery::new(clause.box_clone(), MATCHED_CLAUSE_BONUS);
                 (Occur::Should, Box::new(bonus) as Box<dyn Query>)
             })
