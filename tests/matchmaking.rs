@@ -202,6 +202,18 @@ fn city_page_shows_partner_cities_with_reasons(app: &TestApp) {
     assert!(html.contains("Partnersteden"));
     assert!(html.contains("href=\"/steden/nijmegen\""));
     assert!(html.contains("↔"), "project pairs named");
+    let links = html
+        .split("class=\"reason-links\"")
+        .nth(1)
+        .expect("the pair's projects as links");
+    let talking_traffic = project_id(app, "6.3");
+    assert!(
+        html.contains(&format!(
+            "href=\"/projecten/{talking_traffic}\">Apeldoorn 6.3</a>"
+        )),
+        "Apeldoorn's own project linked"
+    );
+    assert!(links.trim_start().starts_with(">(<a href=\"/projecten/"));
 }
 
 fn network_page_draws_every_city_on_the_map_with_a_text_alternative(app: &TestApp) {

@@ -18,6 +18,26 @@ pub struct ReasonView {
     /// The projects the reason is about (report number, or id for projects made on the
     /// platform): for a partner's pair, ours first.
     pub projects: Vec<serde_json::Value>,
+    /// Links to those projects for the pages (a partner's pairs only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<ProjectLink>,
+}
+
+/// A project named in a reason, as a link: "Apeldoorn 6.3".
+#[derive(Serialize, Clone, Debug)]
+pub struct ProjectLink {
+    pub label: String,
+    pub url: String,
+}
+
+impl ProjectLink {
+    fn to(project: &ProjectView) -> Self {
+        let reference = project.source_ref.as_deref().unwrap_or(&project.title);
+        ProjectLink {
+            label: format!("{} {reference}", project.city.name),
+            url: project.url.clone(),
+        }
+    }
 }
 
 /// How a project is referred to in a reason: its report number, else its id.
@@ -109,6 +129,7 @@ impl Wording<'_> {
                     kind,
                     text,
                     projects: vec![project_reference(theirs)],
+                    links: Vec::new(),
                 }
             })
             .collect()
@@ -129,6 +150,7 @@ impl Wording<'_> {
                 continue;
             };
             let refs = vec![project_reference(&ours), project_reference(&theirs)];
+            let links = vec![ProjectLink::to(&ours), ProjectLink::to(&theirs)];
             let about = pair.reasons.iter().find_map(|r| match r {
                 Reason::Programmes(items) | Reason::Concepts(items) | Reason::Words(items) => {
                     Some(self.list(items))
@@ -147,6 +169,7 @@ impl Wording<'_> {
                 kind: "pair",
                 text: pair_text,
                 projects: refs.clone(),
+                links: links.clone(),
             });
             for reason in &pair.reasons {
                 match reason {
@@ -163,6 +186,7 @@ impl Wording<'_> {
                             ],
                         ),
                         projects: refs.clone(),
+                        links: links.clone(),
                     }),
                     Reason::Stopped => extra.push(ReasonView {
                         kind: "lessons",
@@ -171,6 +195,7 @@ impl Wording<'_> {
                             &[("city", &theirs.city.name), ("project", &theirs.title)],
                         ),
                         projects: refs.clone(),
+                        links: links.clone(),
                     }),
                     _ => {}
                 }
@@ -185,6 +210,7 @@ impl Wording<'_> {
                     &[("names", &self.list(&partner.programmes))],
                 ),
                 projects: Vec::new(),
+                links: Vec::new(),
             });
         }
         if !partner.shared_themes.is_empty() {
@@ -201,6 +227,7 @@ impl Wording<'_> {
                 kind: "themes",
                 text: self.text("match.partner.themes", &[("themes", &self.list(&themes))]),
                 projects: Vec::new(),
+                links: Vec::new(),
             });
         }
         views
