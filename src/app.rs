@@ -38,9 +38,10 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     // Built before the search queue is drained, so whatever the queue still holds
     // reaches it too.
     let thesaurus = std::sync::Arc::new(crate::search::thesaurus::Thesaurus::shipped());
-    let matchmaking = crate::matchmaking::Matchmaking::load(&db, thesaurus)?;
+    let matchmaking = crate::matchmaking::Matchmaking::load(&db, thesaurus.clone())?;
     let follower: std::sync::Arc<dyn crate::search::Follower> = matchmaking.clone();
-    let (search, indexer) = crate::search::open(&config.index_dir(), &db, vec![follower])?;
+    let (search, indexer) =
+        crate::search::open(&config.index_dir(), &db, thesaurus, vec![follower])?;
     let renderer = Renderer::new()?;
     Ok(AppState {
         config,

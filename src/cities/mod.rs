@@ -25,6 +25,11 @@ pub fn load_summaries(conn: &mut DbConnection) -> AppResult<Vec<CitySummary>> {
 /// One city with its contacts, programmes and projects.
 pub fn load_detail(conn: &mut DbConnection, slug: &str) -> AppResult<CityDetail> {
     let city = City::find_by_slug(conn, slug)?;
+    detail_of(conn, city)
+}
+
+/// The detail view of a city already loaded.
+pub fn detail_of(conn: &mut DbConnection, city: City) -> AppResult<CityDetail> {
     let projects = Project::of_city(conn, city.id)?;
     let mut counts = [0i64; 6];
     for theme in projects.iter().filter_map(Project::theme) {

@@ -47,11 +47,10 @@ pub async fn show_city(
     let (city, partners) = state
         .db
         .run(move |conn| {
-            let city = super::load_detail(conn, &slug)?;
-            let row = City::find_by_slug(conn, &slug)?;
+            let city = City::find_by_slug(conn, &slug)?;
             let catalogs = shared.renderer.catalogs();
-            let partners = partner_views(conn, &shared.matchmaking, catalogs, lang, &row, 5)?;
-            Ok((city, partners))
+            let partners = partner_views(conn, &shared.matchmaking, catalogs, lang, city.id, 5)?;
+            Ok((super::detail_of(conn, city)?, partners))
         })
         .await?;
     let (ambtelijk, bestuurlijk) = city

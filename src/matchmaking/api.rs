@@ -68,7 +68,14 @@ pub async fn partner_cities(
             move |conn| {
                 let city = City::find_by_slug(conn, &slug)?;
                 let catalogs = state.renderer.catalogs();
-                partner_views(conn, &state.matchmaking, catalogs, page.lang, &city, limit)
+                partner_views(
+                    conn,
+                    &state.matchmaking,
+                    catalogs,
+                    page.lang,
+                    city.id,
+                    limit,
+                )
             }
         })
         .await?;

@@ -248,9 +248,6 @@ pub struct Partner {
     pub score: f32,
     pub pairs: Vec<PairReason>,
     pub programmes: Vec<String>,
-    /// Cosine of the two cities' theme profiles (shown, not scored: it barely
-    /// separates true partners and would make every upsert touch every city).
-    pub theme_overlap: f32,
     /// Themes both cities work on most.
     pub shared_themes: Vec<Theme>,
 }
@@ -915,7 +912,6 @@ impl Network {
                         .filter(|p| other.programmes.contains(p))
                         .cloned()
                         .collect(),
-                    theme_overlap: cosine(&our_profile, &their_profile),
                     shared_themes: top_shared_themes(&our_profile, &their_profile),
                 })
             })
@@ -945,17 +941,6 @@ fn shared_features<'a>(
         }
         None
     })
-}
-
-fn cosine(a: &[f32; 6], b: &[f32; 6]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let norm = |v: &[f32; 6]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let n = norm(a) * norm(b);
-    if n > 0.0 {
-        dot / n
-    } else {
-        0.0
-    }
 }
 
 /// The themes both cities have most projects in (up to two).

@@ -78,10 +78,10 @@ pub fn partner_views(
     matchmaking: &Matchmaking,
     catalogs: &Catalogs,
     lang: Lang,
-    city: &City,
+    city_id: i32,
     limit: usize,
 ) -> AppResult<Vec<PartnerView>> {
-    let partners = matchmaking.read()?.partners(city.id, limit).to_vec();
+    let partners = matchmaking.read()?.partners(city_id, limit).to_vec();
     let ids: Vec<i32> = partners
         .iter()
         .flat_map(|p| p.pairs.iter().flat_map(|pair| [pair.ours, pair.theirs]))

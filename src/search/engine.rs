@@ -2,6 +2,7 @@
 //! snippets, the fuzzy second try and "bedoelde u" suggestions.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
@@ -81,7 +82,7 @@ pub struct SearchResults {
 /// The search engine: an index and the thesaurus applied to its queries.
 pub struct Search {
     pub index: SearchIndex,
-    pub thesaurus: Thesaurus,
+    pub thesaurus: Arc<Thesaurus>,
     /// Whether long query words also match inside compounds (trigrams) and by their
     /// parts (decompounding); off only to measure what it brings.
     pub compounds: bool,
@@ -108,10 +109,10 @@ fn facet_filter(
 }
 
 impl Search {
-    pub fn new(index: SearchIndex, thesaurus: Thesaurus) -> Self {
+    pub fn new(index: SearchIndex, thesaurus: impl Into<Arc<Thesaurus>>) -> Self {
         Search {
             index,
-            thesaurus,
+            thesaurus: thesaurus.into(),
             compounds: true,
             feedback: true,
             facet_tables: FacetTables::default(),

@@ -38,6 +38,7 @@ use index::{OpenError, SearchIndex};
 pub fn open(
     dir: &Path,
     db: &Database,
+    thesaurus: Arc<thesaurus::Thesaurus>,
     followers: Vec<Arc<dyn Follower>>,
 ) -> Result<(Arc<Search>, Arc<Indexer>), String> {
     let (index, fresh) = match SearchIndex::open_in_dir(dir, Profile::Dutch) {
@@ -50,7 +51,7 @@ pub fn open(
         }
         other => other.map_err(|e| e.to_string())?,
     };
-    let search = Arc::new(Search::new(index, thesaurus::Thesaurus::shipped()));
+    let search = Arc::new(Search::new(index, thesaurus));
     let indexer = Indexer::new(Arc::clone(&search), db.clone(), followers);
     if fresh {
         let count = indexer.rebuild().map_err(|e| e.to_string())?;
