@@ -43,6 +43,13 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     let (search, indexer) =
         crate::search::open(&config.index_dir(), &db, thesaurus, vec![follower])?;
     let renderer = Renderer::new()?;
+    let transport =
+        crate::mail::Transport::from_config(config.smtp_url.as_deref(), config.outbox_dir())?;
+    let from = config
+        .mail_from
+        .parse()
+        .map_err(|e| format!("STADSMAAT_MAIL_FROM {:?}: {e}", config.mail_from))?;
+    let mailer = crate::mail::Mailer::start(db.clone(), transport, from);
     Ok(AppState {
         config,
         db,
@@ -51,5 +58,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         search,
         indexer,
         matchmaking,
+        mailer,
+        throttles: Default::default(),
     })
 }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use crate::db::Backend;
 
+pub const DEFAULT_MAIL_FROM: &str = "Stadsmaat <noreply@stadsmaat.localhost>";
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Address the HTTP server listens on.
@@ -13,6 +15,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The database: SQLite in `data_dir` unless `DATABASE_URL` says otherwise.
     pub backend: Backend,
+    /// `SMTP_URL`: deliver mail over SMTP; without it mail goes to `outbox/`.
+    pub smtp_url: Option<String>,
+    /// `STADSMAAT_MAIL_FROM`: the sender of every message.
+    pub mail_from: String,
+    /// `STADSMAAT_PUBLIC_URL`: the address users reach the site at, for links in mail.
+    /// Defaults to `http://` plus the bind address.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -20,6 +29,19 @@ impl Config {
     /// database whenever it is missing.
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+
+    /// Where mail is written when there is no SMTP server.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// The base of links in mail, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) if !url.is_empty() => url.trim_end_matches('/').to_owned(),
+            _ => format!("http://{}", self.bind),
+        }
     }
 }
 
@@ -35,6 +57,9 @@ impl Config {
             bind,
             data_dir,
             backend,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
+            public_url: None,
         })
     }
 }

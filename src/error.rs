@@ -18,6 +18,30 @@ pub enum AppError {
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
 
+    /// The request needs a signed-in user and has none.
+    #[error("sign in first")]
+    Unauthenticated,
+
+    /// Signed in, but the authorization policy says no; `message` says why.
+    #[error("{message}")]
+    Forbidden { message: String },
+
+    /// A form arrived without the CSRF token of the visitor's own page.
+    #[error("the form has expired or did not come from this site; reload the page and try again")]
+    CsrfRejected,
+
+    /// Throttled (login, mail-sending forms); the client may retry after the given time.
+    #[error("too many attempts; try again in {} minutes", retry_after_secs.div_ceil(60))]
+    TooManyRequests { retry_after_secs: u64 },
+
+    /// The change collides with the current state (someone else saved first).
+    #[error("{message}")]
+    Conflict { message: String },
+
+    /// The database is busy with another write; the client may simply retry.
+    #[error("the database is busy; try again in a moment")]
+    Busy,
+
     #[error("database error: {0}")]
     Database(diesel::result::Error),
 
@@ -43,12 +67,23 @@ impl AppError {
         }
     }
 
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            message: message.into(),
+        }
+    }
+
     /// The stable code clients (and translated error pages) key on.
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound { .. } => "not_found",
             AppError::BadRequest { code, .. } => code,
-            AppError::Pool(_) => "unavailable",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::CsrfRejected => "csrf",
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::Conflict { .. } => "conflict",
+            AppError::Pool(_) | AppError::Busy => "unavailable",
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -56,7 +91,14 @@ impl AppError {
     /// What the client may read. Internal details are logged, never sent.
     pub fn public_message(&self) -> String {
         match self {
-            AppError::NotFound { .. } | AppError::BadRequest { .. } => self.to_string(),
+            AppError::NotFound { .. }
+            | AppError::BadRequest { .. }
+            | AppError::Unauthenticated
+            | AppError::Forbidden { .. }
+            | AppError::CsrfRejected
+            | AppError::TooManyRequests { .. }
+            | AppError::Conflict { .. }
+            | AppError::Busy => self.to_string(),
             AppError::Pool(_) => "The database is temporarily unavailable.".into(),
             _ => "Something went wrong on our side; it has been logged.".into(),
         }
@@ -65,8 +107,18 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => AppError::not_found("record"),
+            Error::NotFound => AppError::not_found("record"),
+            // Two requests raced for the same unique thing (an address, a pending
+            // request); the loser is told, not given a 500.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict {
+                message: "this was just done by another request; reload and check".into(),
+            },
+            // SQLite refuses a write that raced another writer; trying again works.
+            Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+                AppError::Busy
+            }
             other => AppError::Database(other),
         }
     }
@@ -88,7 +140,11 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Pool(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,7 +153,14 @@ impl ResponseError for AppError {
         if self.status_code().is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after_secs.to_string(),
+            ));
+        }
+        response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.public_message(),

@@ -16,15 +16,22 @@
 //!     page and `/api/v1/search`;
 //!   - [`matchmaking`]: comparable pilots in other cities and partner cities with reasons,
 //!     kept in memory and current through the search queue; the network map `/netwerk`.
-//! - Shared core: [`config`], [`db`] (SQLite or PostgreSQL, migrations, pool),
+//!   - [`accounts`]: registration, sign-in, profile, city membership, administration;
+//!     project editing lives with [`projects`] (`projects::edit`);
+//!   - [`mail`]: the durable mail queue and its SMTP or outbox transport.
+//! - Shared core: [`auth`] (sessions, CSRF, passwords, throttling, the authorization
+//!   policy), [`config`], [`db`] (SQLite or PostgreSQL, migrations, pool),
 //!   [`error`] (the one error type and its HTTP mapping), [`text`] (slugs, folding).
 
+pub mod accounts;
 pub mod app;
+pub mod auth;
 pub mod cities;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod inventory;
+pub mod mail;
 pub mod matchmaking;
 pub mod overview;
 pub mod projects;

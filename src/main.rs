@@ -1,4 +1,4 @@
-//! The `stadsmaat` command: `serve` (the default) and `import`.
+//! The `stadsmaat` command: `serve` (the default), `import`, `reindex` and `user create`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -32,6 +32,19 @@ struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
 
+    /// SMTP server for outgoing mail (smtp://[user:password@]host[:port]); without it,
+    /// mail is written to the data dir's outbox/.
+    #[arg(long, global = true, env = "SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+
+    /// Sender address of outgoing mail.
+    #[arg(long, global = true, env = "STADSMAAT_MAIL_FROM", default_value = stadsmaat::config::DEFAULT_MAIL_FROM)]
+    mail_from: String,
+
+    /// The address users reach the site at, for links in mail (default: http://BIND).
+    #[arg(long, global = true, env = "STADSMAAT_PUBLIC_URL")]
+    public_url: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -48,6 +61,31 @@ enum Command {
     },
     /// Rebuild the search index from the database (with the server stopped).
     Reindex,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a verified user, reading the password from standard input; the way to
+    /// make the first administrator of a fresh install.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Display name (default: the part of the address before the @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (required: passwords never go on the
+        /// command line, where other users of the machine can see them).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -60,11 +98,26 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
-    let result =
-        Config::new(cli.bind, cli.data_dir, cli.database_url).and_then(|config| match command {
+    let result = Config::new(cli.bind, cli.data_dir, cli.database_url)
+        .map(|config| Config {
+            smtp_url: cli.smtp_url,
+            mail_from: cli.mail_from,
+            public_url: cli.public_url,
+            ..config
+        })
+        .and_then(|config| match command {
             Command::Serve => serve(config),
             Command::Import { file } => import(config, &file),
             Command::Reindex => reindex(config),
+            Command::User {
+                command:
+                    UserCommand::Create {
+                        email,
+                        name,
+                        admin,
+                        password_stdin: _,
+                    },
+            } => create_user(config, &email, name.as_deref(), admin),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -77,6 +130,14 @@ fn main() -> ExitCode {
 
 fn serve(config: Config) -> Result<(), String> {
     let state = stadsmaat::app::prepare(config)?;
+    if !stadsmaat::accounts::cli::has_admin(&state.db)? {
+        let data_dir = state.config.data_dir.display();
+        println!(
+            "No administrator yet. Create one with:\n  \
+             stadsmaat user create --email you@example.nl --admin --password-stdin \
+             --data-dir {data_dir}\n(type the password, then Enter)"
+        );
+    }
     actix_web::rt::System::new()
         .block_on(stadsmaat::web::serve(state))
         .map_err(|e| format!("server failed: {e}"))
@@ -88,13 +149,26 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
     let mut conn = db.connection().map_err(|e| e.to_string())?;
     let report = inventory.import(&mut conn).map_err(|e| e.to_string())?;
     println!(
-        "imported {}: {} cities, {} projects created, {} updated, {} unchanged",
+        "imported {}: {} cities, {} projects created, {} updated, {} unchanged, \
+         {} kept as edited by their city",
         file.display(),
         report.cities,
         report.projects_created,
         report.projects_updated,
-        report.projects_unchanged
+        report.projects_unchanged,
+        report.projects_kept
     );
+    Ok(())
+}
+
+fn create_user(config: Config, email: &str, name: Option<&str>, admin: bool) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let db = stadsmaat::app::open_database(&config)?;
+    let line = stadsmaat::accounts::cli::create_user(&db, email, name, admin, &password)?;
+    println!("{line}");
     Ok(())
 }
 

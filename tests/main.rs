@@ -5,6 +5,7 @@
 //! Read-only specifications share one app per backend; those that change data or
 //! restart the server get a fresh one.
 
+mod accounts;
 mod api;
 mod browser;
 mod cli;
@@ -80,6 +81,7 @@ fn main() {
     let args = Arguments::from_args();
     let all: Vec<Spec> = [
         api::specs(),
+        accounts::specs(),
         pages::specs(),
         browser::specs(),
         search::specs(),

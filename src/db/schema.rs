@@ -74,6 +74,12 @@ diesel::table! {
         stage -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        lessons -> Text,
+        partners -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        links -> Text,
+        created_by -> Nullable<Integer>,
     }
 }
 
@@ -89,7 +95,108 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        email_verified -> Bool,
+        city_id -> Nullable<Integer>,
+        city_role -> Nullable<Text>,
+        site_role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        user_agent -> Text,
+        ip -> Text,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        purpose -> Text,
+        new_email -> Nullable<Text>,
+        new_name -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_domains (domain) {
+        domain -> Text,
+        city_id -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    membership_requests (id) {
+        id -> Integer,
+        user_id -> Integer,
+        city_id -> Integer,
+        motivation -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        created_at -> Timestamp,
+        actor_id -> Nullable<Integer>,
+        subject_user_id -> Nullable<Integer>,
+        action -> Text,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    mail_queue (id) {
+        id -> Integer,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    project_revisions (id) {
+        id -> Integer,
+        project_id -> Integer,
+        user_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        changes -> Text,
+    }
+}
+
 diesel::joinable!(city_contacts -> cities (city_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(users -> cities (city_id));
+diesel::joinable!(email_domains -> cities (city_id));
+diesel::joinable!(membership_requests -> cities (city_id));
+diesel::joinable!(project_revisions -> projects (project_id));
 diesel::joinable!(city_programmes -> cities (city_id));
 diesel::joinable!(city_programmes -> programmes (programme_id));
 diesel::joinable!(projects -> cities (city_id));
@@ -104,6 +211,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     city_programmes,
     projects,
     inventory_imports,
+    users,
+    sessions,
+    account_tokens,
+    email_domains,
+    membership_requests,
+    audit_log,
+    mail_queue,
+    project_revisions,
 );
 
 diesel::table! {

@@ -92,6 +92,8 @@ pub struct ImportReport {
     pub projects_created: usize,
     pub projects_updated: usize,
     pub projects_unchanged: usize,
+    /// Projects the city has edited on the platform since: the city's version wins.
+    pub projects_kept: usize,
 }
 
 impl Inventory {
@@ -202,6 +204,9 @@ impl Inventory {
                     search::queue::enqueue(conn, DocKind::Project, id)?;
                     report.projects_created += 1;
                 }
+                Some(existing) if edited_on_platform(conn, existing.id)? => {
+                    report.projects_kept += 1;
+                }
                 Some(existing) if !same_content(&existing, &form) => {
                     diesel::update(projects::table.find(existing.id))
                         .set((&form, projects::updated_at.eq(diesel::dsl::now)))
@@ -224,6 +229,17 @@ impl Inventory {
             .execute(conn)?;
         Ok(report)
     }
+}
+
+/// Whether the city has edited the project on the platform; an import never overwrites
+/// that work.
+fn edited_on_platform(conn: &mut DbConnection, project_id: i32) -> AppResult<bool> {
+    use crate::db::schema::project_revisions;
+    let edits: i64 = project_revisions::table
+        .filter(project_revisions::project_id.eq(project_id))
+        .count()
+        .get_result(conn)?;
+    Ok(edits > 0)
 }
 
 /// Imports `inventory` (the shipped one) unless an inventory was loaded before, so a restart

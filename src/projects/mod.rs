@@ -2,6 +2,7 @@
 //! `/api/v1/projects`. Queries live in `model`, the shared view model in `view`.
 
 pub mod api;
+pub mod edit;
 pub mod model;
 pub mod pages;
 pub mod view;

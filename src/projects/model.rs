@@ -83,6 +83,17 @@ pub struct Project {
     pub stage: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// What the city learned; most valuable for stopped projects.
+    pub lessons: String,
+    /// Partner organisations, one per line.
+    pub partners: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    /// Web addresses, one per line (validated as http(s) when saved).
+    pub links: String,
+    /// The member who created it on the platform; `None` for imported projects and for
+    /// deleted accounts.
+    pub created_by: Option<i32>,
 }
 
 /// The fields an import or an edit sets; timestamps are the database's business.

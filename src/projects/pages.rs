@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::model::{Paging, Project, ProjectFilter, Stage};
 use super::view::ProjectView;
 use super::ProjectListQuery;
+use crate::auth::Action;
 use crate::cities::model::City;
 use crate::error::AppResult;
 use crate::matchmaking::view::{similar_views, SimilarView};
@@ -95,6 +96,8 @@ struct ProjectPage {
     related: Vec<ProjectView>,
     /// Comparable projects of other cities, with reasons.
     similar: Vec<SimilarView>,
+    /// Whether the visitor may edit it (the policy decides; the edit route asks again).
+    may_edit: bool,
 }
 
 pub async fn show_project(
@@ -105,10 +108,17 @@ pub async fn show_project(
     let id = super::parse_id(&id)?;
     let lang = page.lang;
     let shared = state.clone().into_inner();
+    let user = page.visitor.user.clone();
     let view = state
         .db
         .run(move |conn| {
             let project = Project::find(conn, id)?;
+            let may_edit = user.is_some_and(|u| {
+                u.may(Action::EditProject {
+                    city_id: project.city_id,
+                    created_by: project.created_by,
+                })
+            });
             let catalogs = shared.renderer.catalogs();
             let similar = similar_views(conn, &shared.matchmaking, catalogs, lang, id, 5)?;
             let city = City::find(conn, project.city_id)?.reference();
@@ -131,6 +141,7 @@ pub async fn show_project(
                 project: ProjectView::new(project, city),
                 related,
                 similar,
+                may_edit,
             })
         })
         .await?;

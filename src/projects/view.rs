@@ -20,6 +20,23 @@ pub struct ProjectView {
     pub url: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// What the city learned (empty when nothing is recorded yet).
+    pub lessons: String,
+    /// Partner organisations.
+    pub partners: Vec<String>,
+    pub contact: Option<Contact>,
+    /// Web addresses about the project (http or https only).
+    pub links: Vec<String>,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Contact {
+    pub name: String,
+    pub email: Option<String>,
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_owned).collect()
 }
 
 impl ProjectView {
@@ -36,6 +53,18 @@ impl ProjectView {
             stage: project.stage,
             created_at: project.created_at,
             updated_at: project.updated_at,
+            contact: (!project.contact_name.is_empty() || !project.contact_email.is_empty()).then(
+                || Contact {
+                    name: project.contact_name,
+                    email: Some(project.contact_email).filter(|e| !e.is_empty()),
+                },
+            ),
+            lessons: project.lessons,
+            partners: lines(&project.partners),
+            links: lines(&project.links)
+                .into_iter()
+                .filter(|l| l.starts_with("https://") || l.starts_with("http://"))
+                .collect(),
         }
     }
 

@@ -125,7 +125,12 @@ impl DocumentSource for ProjectSource {
                     url: crate::projects::view::project_url(p.id),
                     context: format!("{} {theme_name}", city.name),
                     title: p.title,
-                    body: p.description,
+                    // What the city learned and with whom is as findable as what it did.
+                    body: [p.description, p.lessons, p.partners]
+                        .into_iter()
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("\n\n"),
                     city: Some(city),
                     theme: Some(p.theme),
                     stage: Some(p.stage),

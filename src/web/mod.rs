@@ -2,6 +2,7 @@
 //! middleware stack (request log, security headers, HTML error pages) and the server.
 
 pub mod assets;
+pub mod forms;
 pub mod i18n;
 pub mod pagination;
 pub mod params;
@@ -21,7 +22,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::error::{AppError, AppResult};
 use crate::inventory::Source;
-use crate::{cities, matchmaking, overview, projects, search, themes};
+use crate::{accounts, auth, cities, matchmaking, overview, projects, search, themes};
 use render::{Renderer, LANG_COOKIE};
 
 /// Everything a handler may need, shared by all workers.
@@ -34,6 +35,9 @@ pub struct AppState {
     /// Woken after a transaction that changed indexed records commits.
     pub indexer: std::sync::Arc<search::Indexer>,
     pub matchmaking: std::sync::Arc<matchmaking::Matchmaking>,
+    /// Delivers queued mail; woken after a transaction that queued some commits.
+    pub mailer: std::sync::Arc<crate::mail::Mailer>,
+    pub throttles: auth::throttle::Throttles,
 }
 
 /// Every route of the application, in one place.
@@ -62,15 +66,114 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/steden", web::get().to(cities::pages::list_cities))
     .route("/steden/{slug}", web::get().to(cities::pages::show_city))
     .route("/projecten", web::get().to(projects::pages::list_projects))
+    .route("/projecten/nieuw", web::get().to(projects::edit::show_new))
+    .route("/projecten/nieuw", web::post().to(projects::edit::create))
     .route(
         "/projecten/{id}",
         web::get().to(projects::pages::show_project),
     )
+    .route(
+        "/projecten/{id}/bewerken",
+        web::get().to(projects::edit::show_edit),
+    )
+    .route(
+        "/projecten/{id}/bewerken",
+        web::post().to(projects::edit::update),
+    )
+    .route(
+        "/projecten/{id}/geschiedenis",
+        web::get().to(projects::edit::show_history),
+    )
     .route("/themas", web::get().to(themes::pages::list_themes))
     .route("/themas/{slug}", web::get().to(themes::pages::show_theme))
     .route("/zoeken", web::get().to(search::pages::show_search))
+    .configure(account_routes)
     .route("/taal/{lang}", web::get().to(switch_language))
     .route("/static/{path:.*}", web::get().to(assets::serve_asset));
+}
+
+/// Accounts, membership and administration: every POST reads its form through
+/// `auth::csrf::Form` and asks `auth::policy` before it changes anything.
+fn account_routes(cfg: &mut web::ServiceConfig) {
+    use accounts::{admin, membership, pages, profile};
+    cfg.route("/registreren", web::get().to(pages::show_register))
+        .route("/registreren", web::post().to(pages::register))
+        .route(
+            "/account/bevestigen/{token}",
+            web::get().to(pages::show_verify_email),
+        )
+        .route(
+            "/account/bevestigen/{token}",
+            web::post().to(pages::verify_email),
+        )
+        .route("/inloggen", web::get().to(pages::show_login))
+        .route("/inloggen", web::post().to(pages::login))
+        .route("/uitloggen", web::post().to(pages::logout))
+        .route("/wachtwoord-vergeten", web::get().to(pages::show_forgot))
+        .route("/wachtwoord-vergeten", web::post().to(pages::forgot))
+        .route(
+            "/wachtwoord-herstellen/{token}",
+            web::get().to(pages::show_reset),
+        )
+        .route(
+            "/wachtwoord-herstellen/{token}",
+            web::post().to(pages::reset),
+        )
+        .route("/account", web::get().to(profile::show_profile))
+        .route(
+            "/account/wachtwoord",
+            web::get().to(profile::show_change_password),
+        )
+        .route(
+            "/account/wachtwoord",
+            web::post().to(profile::change_password),
+        )
+        .route("/account/email", web::get().to(profile::show_change_email))
+        .route("/account/email", web::post().to(profile::change_email))
+        .route(
+            "/account/email-bevestigen/{token}",
+            web::get().to(profile::confirm_email_change),
+        )
+        .route(
+            "/account/sessies/{id}/beeindigen",
+            web::post().to(profile::end_session),
+        )
+        .route(
+            "/account/overal-uitloggen",
+            web::post().to(profile::end_all_sessions),
+        )
+        .route("/account/gegevens", web::get().to(profile::export_data))
+        .route("/account/verwijderen", web::get().to(profile::show_delete))
+        .route(
+            "/account/verwijderen",
+            web::post().to(profile::delete_account),
+        )
+        .route(
+            "/account/lidmaatschap",
+            web::get().to(membership::show_request),
+        )
+        .route("/account/lidmaatschap", web::post().to(membership::request))
+        .route(
+            "/steden/{slug}/aanvragen",
+            web::get().to(membership::show_city_requests),
+        )
+        .route(
+            "/aanvragen/{id}/besluit",
+            web::post().to(membership::decide),
+        )
+        .route("/beheer", web::get().to(admin::show_dashboard))
+        .route("/beheer/gebruikers", web::get().to(admin::show_users))
+        .route(
+            "/beheer/gebruikers/{id}",
+            web::post().to(admin::update_roles),
+        )
+        .route("/beheer/domeinen", web::get().to(admin::show_domains))
+        .route("/beheer/domeinen", web::post().to(admin::add_domain))
+        .route(
+            "/beheer/domeinen/verwijderen",
+            web::post().to(admin::remove_domain),
+        )
+        .route("/beheer/logboek", web::get().to(admin::show_audit_log));
 }
 
 /// Starts the HTTP server; returns when it stops (Ctrl-C or SIGTERM).
@@ -84,6 +187,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
             .configure(routes)
             .default_service(web::to(not_found))
             .wrap(from_fn(render::error_pages))
+            .wrap(from_fn(auth::session::load_visitor))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(from_fn(log_request))
@@ -132,11 +236,7 @@ async fn switch_language(
 ) -> AppResult<HttpResponse> {
     let lang = i18n::Lang::parse(&lang)
         .ok_or_else(|| AppError::not_found(format!("language {:?}", lang.as_str())))?;
-    let back = query
-        .terug
-        .as_deref()
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
-        .unwrap_or("/");
+    let back = local_path(query.terug.as_deref());
     let cookie = Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .same_site(SameSite::Lax)
@@ -148,6 +248,20 @@ async fn switch_language(
         .cookie(cookie)
         .insert_header((header::LOCATION, back))
         .finish())
+}
+
+/// `path` if it is a path on this site, else `/`: only local paths are followed, so a
+/// `terug` parameter cannot be abused as an open redirect.
+pub fn local_path(path: Option<&str>) -> &str {
+    // Visible ASCII only: browsers drop tabs and newlines (`/\t/evil` becomes `//evil`),
+    // and control characters cannot go into a Location header.
+    path.filter(|p| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.contains('\\')
+            && p.bytes().all(|b| b.is_ascii_graphic())
+    })
+    .unwrap_or("/")
 }
 
 fn security_headers() -> DefaultHeaders {
@@ -162,6 +276,20 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_FRAME_OPTIONS, "DENY"))
 }
 
+/// Paths that carry an e-mailed token; the token itself never reaches the log.
+const TOKEN_PATHS: [&str; 3] = [
+    "/account/bevestigen/",
+    "/account/email-bevestigen/",
+    "/wachtwoord-herstellen/",
+];
+
+fn redact_token(path: &str) -> String {
+    match TOKEN_PATHS.iter().find(|p| path.starts_with(*p)) {
+        Some(prefix) => format!("{prefix}…"),
+        None => path.to_owned(),
+    }
+}
+
 /// One log line per request: method, path, status and duration.
 async fn log_request(
     req: ServiceRequest,
@@ -169,7 +297,7 @@ async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let path = redact_token(req.path());
     let res = next.call(req).await?;
     tracing::info!(
         %method,

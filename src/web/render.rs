@@ -8,14 +8,16 @@ use std::sync::Arc;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ContentType};
+use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
 use super::i18n::{Catalogs, Lang, NumberHelper, TranslateHelper};
 use super::AppState;
+use crate::auth::Visitor;
 use crate::error::{AppError, AppResult};
 
 #[derive(RustEmbed)]
@@ -67,8 +69,21 @@ impl Renderer {
         title: &str,
         body: &T,
     ) -> AppResult<HttpResponse> {
+        self.page_with_status(page, StatusCode::OK, template, title, body)
+    }
+
+    /// A page with another status: a form shown again with its errors (400), a refused
+    /// login (401), a throttled one (429).
+    pub fn page_with_status<T: Serialize>(
+        &self,
+        page: &PageRequest,
+        status: StatusCode,
+        template: &str,
+        title: &str,
+        body: &T,
+    ) -> AppResult<HttpResponse> {
         let html = self.page_html(page, template, title, body)?;
-        Ok(HttpResponse::Ok()
+        Ok(HttpResponse::build(status)
             .content_type(ContentType::html())
             .body(html))
     }
@@ -97,6 +112,12 @@ impl Renderer {
                 .next()
                 .unwrap_or(""),
             title,
+            user: page.visitor.user.as_ref().map(|u| UserContext {
+                name: &u.name,
+                city_slug: u.city_slug.as_deref(),
+                is_admin: u.is_admin(),
+            }),
+            csrf: &page.visitor.csrf,
             page: body,
         };
         Ok(self.registry.render(template, &context)?)
@@ -119,15 +140,27 @@ struct PageContext<'a, T> {
     /// The first path segment, so the navigation can mark where the visitor is.
     section: &'a str,
     title: &'a str,
+    /// The signed-in user, for the account links in the header.
+    user: Option<UserContext<'a>>,
+    /// For the forms the layout itself has (sign out).
+    csrf: &'a str,
     page: &'a T,
 }
 
-/// The request facts a page needs: its language (cookie, overridable with `?lang=`)
-/// and its own address.
+#[derive(Serialize)]
+struct UserContext<'a> {
+    name: &'a str,
+    city_slug: Option<&'a str>,
+    is_admin: bool,
+}
+
+/// The request facts a page needs: its language (cookie, overridable with `?lang=`),
+/// its own address, and who is asking.
 #[derive(Clone, Debug)]
 pub struct PageRequest {
     pub lang: Lang,
     pub path: String,
+    pub visitor: Visitor,
 }
 
 impl PageRequest {
@@ -144,6 +177,11 @@ impl PageRequest {
                 .path_and_query()
                 .map(|pq| pq.as_str().to_owned())
                 .unwrap_or_else(|| "/".into()),
+            visitor: req
+                .extensions()
+                .get::<Visitor>()
+                .cloned()
+                .unwrap_or_default(),
         }
     }
 }
@@ -177,8 +215,36 @@ pub async fn error_pages(
     {
         return Ok(res);
     }
+    let app_error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>());
+    // A page that needs a signed-in user sends a visitor to the login form and back.
+    if matches!(app_error, Some(AppError::Unauthenticated))
+        && res.request().method() == actix_web::http::Method::GET
+    {
+        let back = serde_urlencoded::to_string([(
+            "terug",
+            PageRequest::from_request_head(res.request()).path,
+        )])
+        .unwrap_or_default();
+        let (req, _) = res.into_parts();
+        let response = HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/inloggen?{back}")))
+            .finish();
+        return Ok(ServiceResponse::new(req, response));
+    }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    // A handler that rendered its own page (a form with its errors) keeps it.
+    if res.response().error().is_none() && is_html {
+        return Ok(res);
+    }
     let (code, message) = match res.response().error() {
-        Some(err) => match err.as_error::<AppError>() {
+        Some(err) => match app_error {
             Some(app) => (app.code().to_owned(), app.public_message()),
             None => ("bad_request".to_owned(), err.to_string()),
         },
@@ -209,8 +275,13 @@ pub async fn error_pages(
             return Ok(res);
         }
     };
+    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
     let (req, _) = res.into_parts();
-    let response = HttpResponse::build(status)
+    let mut response = HttpResponse::build(status);
+    if let Some(retry_after) = retry_after {
+        response.insert_header((header::RETRY_AFTER, retry_after));
+    }
+    let response = response
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .body(html);
     Ok(ServiceResponse::new(req, response))

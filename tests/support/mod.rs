@@ -3,6 +3,8 @@
 //! to it.
 
 pub mod browser;
+pub mod session;
+pub mod smtp;
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -98,6 +100,8 @@ pub struct TestApp {
     data_dir: TempDir,
     pg_schema: Option<PgSchema>,
     log_path: std::path::PathBuf,
+    /// Extra environment for every command (SMTP_URL, say).
+    env: Vec<(String, String)>,
 }
 
 pub fn binary() -> &'static str {
@@ -114,6 +118,11 @@ fn free_port() -> u16 {
 impl TestApp {
     /// A fresh app on an empty data directory (and an empty schema on PostgreSQL).
     pub fn start(backend: Backend) -> TestApp {
+        Self::start_with(backend, &[])
+    }
+
+    /// A fresh app whose commands also get `env`.
+    pub fn start_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
         let data_dir = tempfile::Builder::new()
             .prefix("stadsmaat-test-")
             .tempdir()
@@ -131,6 +140,10 @@ impl TestApp {
             log_path: data_dir.path().join("serve.log"),
             data_dir,
             pg_schema,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         app.launch();
         app
@@ -151,6 +164,7 @@ impl TestApp {
         if let Some(schema) = &self.pg_schema {
             cmd.env("DATABASE_URL", schema.url());
         }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 
@@ -278,22 +292,7 @@ impl TestApp {
         let mut res = req
             .call()
             .unwrap_or_else(|e| panic!("GET {path}: no answer: {e}"));
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-            .collect();
-        let mut body = String::new();
-        res.body_mut()
-            .as_reader()
-            .read_to_string(&mut body)
-            .unwrap_or_else(|e| panic!("GET {path}: unreadable body: {e}"));
-        Response {
-            status,
-            headers,
-            body,
-        }
+        read_response(&mut res, path)
     }
 
     /// GET with extra request headers (cookies, Accept-Language).
@@ -309,6 +308,26 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Status, headers (repeated ones kept, such as Set-Cookie) and body of a response.
+pub fn read_response(res: &mut ureq::http::Response<ureq::Body>, path: &str) -> Response {
+    let status = res.status().as_u16();
+    let headers = res
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let mut body = String::new();
+    res.body_mut()
+        .as_reader()
+        .read_to_string(&mut body)
+        .unwrap_or_else(|e| panic!("{path}: unreadable body: {e}"));
+    Response {
+        status,
+        headers,
+        body,
     }
 }
 

@@ -1,0 +1,14 @@
+DROP TABLE project_revisions;
+ALTER TABLE projects DROP COLUMN created_by;
+ALTER TABLE projects DROP COLUMN links;
+ALTER TABLE projects DROP COLUMN contact_email;
+ALTER TABLE projects DROP COLUMN contact_name;
+ALTER TABLE projects DROP COLUMN partners;
+ALTER TABLE projects DROP COLUMN lessons;
+DROP TABLE mail_queue;
+DROP TABLE audit_log;
+DROP TABLE membership_requests;
+DROP TABLE email_domains;
+DROP TABLE account_tokens;
+DROP TABLE sessions;
+DROP TABLE users;

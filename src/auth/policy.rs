@@ -1,0 +1,219 @@
+//! The one authorization policy: every mutating route asks [`authorize`] whether the
+//! signed-in user may do an [`Action`], and nothing else decides.
+//!
+//! Roles: a member belongs to one city and creates and edits their own projects there;
+//! a city editor edits all projects of their city and decides its membership requests;
+//! a moderator keeps the forum clean (forum issue); an admin manages roles, e-mail
+//! domains and the audit log, and may act for any city. Pool leads are per pool (pools
+//! issue). Nobody changes their own roles.
+
+use serde::Serialize;
+
+use super::session::{SessionUser, Visitor};
+use crate::error::{AppError, AppResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CityRole {
+    Member,
+    Editor,
+}
+
+impl CityRole {
+    pub fn slug(self) -> &'static str {
+        match self {
+            CityRole::Member => "member",
+            CityRole::Editor => "editor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [CityRole::Member, CityRole::Editor]
+            .into_iter()
+            .find(|r| r.slug() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SiteRole {
+    #[default]
+    None,
+    Moderator,
+    Admin,
+}
+
+impl SiteRole {
+    pub const ALL: [SiteRole; 3] = [SiteRole::None, SiteRole::Moderator, SiteRole::Admin];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            SiteRole::None => "none",
+            SiteRole::Moderator => "moderator",
+            SiteRole::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        SiteRole::ALL.into_iter().find(|r| r.slug() == s)
+    }
+}
+
+/// Something a user wants to do, with the facts the decision depends on.
+#[derive(Clone, Copy, Debug)]
+pub enum Action {
+    /// Create a project for `city_id`.
+    CreateProject { city_id: i32 },
+    /// Edit a project of `city_id`, created on the platform by `created_by` (if anyone).
+    EditProject {
+        city_id: i32,
+        created_by: Option<i32>,
+    },
+    /// Approve or reject a request to join `city_id`, or see those requests.
+    DecideMembership { city_id: i32 },
+    /// Change another user's city or roles.
+    ManageUser { user_id: i32 },
+    /// Map e-mail domains to cities.
+    ManageDomains,
+    /// Read the audit log and the outbox.
+    ReadAuditLog,
+    /// Manage one's own account: password, address, sessions, data, membership
+    /// requests. The handlers only ever touch the signed-in user's own rows.
+    ManageOwnAccount,
+}
+
+impl SessionUser {
+    pub fn is_admin(&self) -> bool {
+        self.site_role == SiteRole::Admin
+    }
+
+    fn in_city(&self, city_id: i32) -> bool {
+        self.city_id == Some(city_id)
+    }
+
+    fn edits_city(&self, city_id: i32) -> bool {
+        self.in_city(city_id) && self.city_role == Some(CityRole::Editor)
+    }
+
+    /// The policy itself.
+    pub fn may(&self, action: Action) -> bool {
+        if let Action::ManageUser { user_id } = action {
+            // Not even an admin changes their own roles: no self-promotion, and the last
+            // admin cannot lock everyone out by accident.
+            return self.is_admin() && user_id != self.id;
+        }
+        if self.is_admin() || matches!(action, Action::ManageOwnAccount) {
+            return true;
+        }
+        match action {
+            Action::CreateProject { city_id } => self.in_city(city_id),
+            Action::EditProject {
+                city_id,
+                created_by,
+            } => self.edits_city(city_id) || (self.in_city(city_id) && created_by == Some(self.id)),
+            Action::DecideMembership { city_id } => self.edits_city(city_id),
+            Action::ManageUser { .. }
+            | Action::ManageDomains
+            | Action::ReadAuditLog
+            | Action::ManageOwnAccount => false,
+        }
+    }
+}
+
+/// The signed-in user if they may do `action`: 401 for a visitor who is not signed in,
+/// 403 for a user who may not.
+pub fn authorize(visitor: &Visitor, action: Action) -> AppResult<&SessionUser> {
+    let user = visitor.user.as_ref().ok_or(AppError::Unauthenticated)?;
+    if user.may(action) {
+        Ok(user)
+    } else {
+        Err(AppError::forbidden(refusal(action)))
+    }
+}
+
+fn refusal(action: Action) -> &'static str {
+    match action {
+        Action::CreateProject { .. } => "only members of this city may add its projects",
+        Action::EditProject { .. } => {
+            "only this city's editors and the project's own author may edit it"
+        }
+        Action::DecideMembership { .. } => "only this city's editors may decide its members",
+        Action::ManageUser { .. } => "only an administrator may change roles, and never their own",
+        Action::ManageDomains | Action::ReadAuditLog => "only administrators may do this",
+        Action::ManageOwnAccount => "sign in to manage your account",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: i32, city: Option<(i32, CityRole)>, site_role: SiteRole) -> SessionUser {
+        SessionUser {
+            id,
+            session_id: 1,
+            email: format!("u{id}@example.nl"),
+            name: format!("U{id}"),
+            city_id: city.map(|c| c.0),
+            city_role: city.map(|c| c.1),
+            city_slug: None,
+            site_role,
+        }
+    }
+
+    #[test]
+    fn members_edit_only_their_own_projects_of_their_own_city() {
+        let member = user(1, Some((7, CityRole::Member)), SiteRole::None);
+        assert!(member.may(Action::CreateProject { city_id: 7 }));
+        assert!(!member.may(Action::CreateProject { city_id: 8 }));
+        let own = Action::EditProject {
+            city_id: 7,
+            created_by: Some(1),
+        };
+        assert!(member.may(own));
+        for other in [
+            Action::EditProject {
+                city_id: 7,
+                created_by: Some(2),
+            },
+            Action::EditProject {
+                city_id: 7,
+                created_by: None,
+            },
+            Action::EditProject {
+                city_id: 8,
+                created_by: Some(1),
+            },
+        ] {
+            assert!(!member.may(other), "{other:?}");
+        }
+        assert!(!member.may(Action::DecideMembership { city_id: 7 }));
+    }
+
+    #[test]
+    fn editors_rule_their_own_city_only() {
+        let editor = user(1, Some((7, CityRole::Editor)), SiteRole::None);
+        assert!(editor.may(Action::EditProject {
+            city_id: 7,
+            created_by: None
+        }));
+        assert!(editor.may(Action::DecideMembership { city_id: 7 }));
+        assert!(!editor.may(Action::EditProject {
+            city_id: 8,
+            created_by: None
+        }));
+        assert!(!editor.may(Action::DecideMembership { city_id: 8 }));
+        assert!(!editor.may(Action::ManageUser { user_id: 2 }));
+    }
+
+    #[test]
+    fn admins_manage_others_but_never_themselves() {
+        let admin = user(1, None, SiteRole::Admin);
+        assert!(admin.may(Action::ManageUser { user_id: 2 }));
+        assert!(!admin.may(Action::ManageUser { user_id: 1 }));
+        assert!(admin.may(Action::ManageDomains));
+        let moderator = user(2, None, SiteRole::Moderator);
+        assert!(!moderator.may(Action::ManageDomains));
+        assert!(!moderator.may(Action::ManageUser { user_id: 3 }));
+    }
+}

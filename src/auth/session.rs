@@ -1,0 +1,326 @@
+//! Server-side sessions. The cookie holds a random token; the database holds its hash,
+//! the user, and when it was made and last used, so every session can be listed and
+//! revoked. A middleware resolves the cookie once per page request into a [`Visitor`]
+//! (with the CSRF token of [`super::csrf`]) that handlers and templates read.
+
+use std::future::{ready, Ready};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::policy::{CityRole, SiteRole};
+use super::{csrf, token};
+use crate::db::schema::{cities, sessions, users};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::web::AppState;
+
+pub const SESSION_COOKIE: &str = "stadsmaat_session";
+/// A session ends after this long without use...
+const IDLE_LIMIT: Duration = Duration::days(14);
+/// ...and in any case this long after sign-in.
+const ABSOLUTE_LIMIT: Duration = Duration::days(30);
+/// `last_seen_at` is refreshed at most this often, so reading pages rarely writes.
+const TOUCH_EVERY: Duration = Duration::minutes(5);
+
+/// The signed-in user of a request, as the session found them.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub id: i32,
+    pub session_id: i32,
+    pub email: String,
+    pub name: String,
+    pub city_id: Option<i32>,
+    pub city_role: Option<CityRole>,
+    pub city_slug: Option<String>,
+    pub site_role: SiteRole,
+}
+
+/// Whoever sent the request: the signed-in user, if any, and the CSRF token their
+/// forms must carry.
+#[derive(Clone, Debug, Default)]
+pub struct Visitor {
+    pub user: Option<SessionUser>,
+    pub csrf: String,
+}
+
+impl Visitor {
+    /// The signed-in user, or 401 (which pages turn into a redirect to the login form).
+    pub fn signed_in(&self) -> AppResult<&SessionUser> {
+        self.user.as_ref().ok_or(AppError::Unauthenticated)
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(req
+            .extensions()
+            .get::<Visitor>()
+            .cloned()
+            .unwrap_or_default()))
+    }
+}
+
+/// The client facts stored with a session, to help its owner recognise it.
+pub struct Client {
+    pub user_agent: String,
+    pub ip: String,
+}
+
+impl Client {
+    pub fn of(req: &HttpRequest) -> Self {
+        let user_agent = req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect();
+        Client {
+            user_agent,
+            ip: client_ip(req),
+        }
+    }
+}
+
+/// The peer address. Forwarding headers are not trusted: anyone can send them.
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Starts a session for `user_id` and returns the cookie token. Always a new token:
+/// whatever session id the browser had before is never promoted (session fixation).
+pub fn start(conn: &mut DbConnection, user_id: i32, client: &Client) -> AppResult<String> {
+    let token = token::random_token()?;
+    let now = Utc::now().naive_utc();
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::expires_at.lt(now)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(token::hash_token(&token)),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(now + IDLE_LIMIT),
+            sessions::user_agent.eq(&client.user_agent),
+            sessions::ip.eq(&client.ip),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// Ends one session of `user_id` (a user can only end their own).
+pub fn end(conn: &mut DbConnection, user_id: i32, session_id: i32) -> AppResult<usize> {
+    Ok(diesel::delete(
+        sessions::table
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::user_id.eq(user_id)),
+    )
+    .execute(conn)?)
+}
+
+/// Ends every session of `user_id` except `keep` (after a password change, reset or
+/// "log out everywhere").
+pub fn end_all(conn: &mut DbConnection, user_id: i32, keep: Option<i32>) -> AppResult<usize> {
+    Ok(diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.ne(keep.unwrap_or(-1))),
+    )
+    .execute(conn)?)
+}
+
+/// A session as its owner sees it in their profile.
+#[derive(Queryable, Clone, Debug)]
+pub struct SessionRow {
+    pub id: i32,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+pub fn list(conn: &mut DbConnection, user_id: i32) -> AppResult<Vec<SessionRow>> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.ge(Utc::now().naive_utc()))
+        .order(sessions::last_seen_at.desc())
+        .select((
+            sessions::id,
+            sessions::created_at,
+            sessions::last_seen_at,
+            sessions::user_agent,
+            sessions::ip,
+        ))
+        .load(conn)?)
+}
+
+type Found = (
+    i32,
+    NaiveDateTime,
+    NaiveDateTime,
+    NaiveDateTime,
+    i32,
+    String,
+    String,
+    bool,
+    Option<i32>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+/// The user behind a cookie token, if the session is live; refreshes its idle limit.
+fn resolve(conn: &mut DbConnection, token: &str) -> AppResult<Option<SessionUser>> {
+    let found: Option<Found> = sessions::table
+        .inner_join(users::table.left_join(cities::table))
+        .filter(sessions::token_hash.eq(token::hash_token(token)))
+        .select((
+            sessions::id,
+            sessions::created_at,
+            sessions::last_seen_at,
+            sessions::expires_at,
+            users::id,
+            users::email,
+            users::name,
+            users::email_verified,
+            users::city_id,
+            users::city_role,
+            users::site_role,
+            cities::slug.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((
+        session_id,
+        created,
+        seen,
+        expires,
+        id,
+        email,
+        name,
+        verified,
+        city_id,
+        role,
+        site,
+        slug,
+    )) = found
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now().naive_utc();
+    if expires < now || !verified {
+        diesel::delete(sessions::table.find(session_id)).execute(conn)?;
+        return Ok(None);
+    }
+    if now - seen > TOUCH_EVERY {
+        diesel::update(sessions::table.find(session_id))
+            .set((
+                sessions::last_seen_at.eq(now),
+                sessions::expires_at.eq((now + IDLE_LIMIT).min(created + ABSOLUTE_LIMIT)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Some(SessionUser {
+        id,
+        session_id,
+        email,
+        name,
+        city_id,
+        city_role: role.as_deref().and_then(CityRole::parse),
+        city_slug: slug,
+        site_role: SiteRole::parse(&site).unwrap_or_default(),
+    }))
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure over https.
+pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(time::Duration::days(ABSOLUTE_LIMIT.num_days()))
+        .finish()
+}
+
+/// An expired session cookie, which makes the browser forget it.
+pub fn removal(secure: bool) -> Cookie<'static> {
+    let mut cookie = cookie(String::new(), secure);
+    cookie.make_removal();
+    cookie
+}
+
+pub fn is_https(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+/// Resolves the session and CSRF cookies of every page request into a [`Visitor`]; sets
+/// a CSRF cookie on first visit and drops a session cookie that no longer works. API and
+/// static routes are public and skip it.
+pub async fn load_visitor(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let path = req.path();
+    if path.starts_with("/api/") || path.starts_with("/static/") {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let mut user = None;
+    let mut stale_cookie = false;
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let (Some(cookie), Some(state)) = (req.cookie(SESSION_COOKIE), state) {
+        let token = cookie.value().to_owned();
+        user = state.db.run(move |conn| resolve(conn, &token)).await?;
+        stale_cookie = user.is_none();
+    }
+    let (csrf, fresh_csrf) = match req.cookie(csrf::CSRF_COOKIE) {
+        Some(c) if csrf::well_formed(c.value()) => (c.value().to_owned(), false),
+        _ => (token::random_token()?, true),
+    };
+    let secure = is_https(req.request());
+    // Personal pages and pages with a live token must not be kept by shared caches or
+    // the browser's back button after sign-out.
+    let private = user.is_some() || path.starts_with("/wachtwoord-herstellen/");
+    req.extensions_mut().insert(Visitor {
+        user,
+        csrf: csrf.clone(),
+    });
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    // Sign-in and sign-out set these cookies themselves; theirs win.
+    let set_by_handler = |name: &str| res.response().cookies().any(|c| c.name() == name);
+    let add_csrf = fresh_csrf && !set_by_handler(csrf::CSRF_COOKIE);
+    let drop_session = stale_cookie && !set_by_handler(SESSION_COOKIE);
+    if add_csrf {
+        res.response_mut()
+            .add_cookie(&csrf::cookie(csrf, secure))
+            .map_err(actix_web::error::ErrorInternalServerError)?;
+    }
+    if private {
+        res.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+    }
+    if drop_session {
+        res.response_mut()
+            .add_cookie(&removal(secure))
+            .map_err(actix_web::error::ErrorInternalServerError)?;
+    }
+    Ok(res)
+}

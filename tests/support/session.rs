@@ -1,0 +1,266 @@
+//! A browser-like client for the account specifications: it keeps cookies, sends the
+//! CSRF token from its cookie with every form (as the site's own pages do), and reads the
+//! mail the app wrote to its outbox.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use super::{Response, TestApp};
+
+/// The password every test account gets: long and uncommon enough for the rules.
+pub const PASSWORD: &str = "paars olifantje fietst";
+
+pub struct Session<'a> {
+    pub app: &'a TestApp,
+    cookies: RefCell<BTreeMap<String, String>>,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Session {
+            app,
+            cookies: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.borrow().get(name).cloned()
+    }
+
+    /// Plants a cookie, as an attacker or a second device might.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .borrow_mut()
+            .insert(name.to_owned(), value.to_owned());
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&self, response: &Response) {
+        for (name, value) in &response.headers {
+            if !name.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let pair = value.split(';').next().unwrap_or("");
+            let Some((k, v)) = pair.split_once('=') else {
+                continue;
+            };
+            let expired = value.to_ascii_lowercase().contains("max-age=0");
+            let mut cookies = self.cookies.borrow_mut();
+            if expired || v.is_empty() {
+                cookies.remove(k.trim());
+            } else {
+                cookies.insert(k.trim().to_owned(), v.trim().to_owned());
+            }
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        let response = self
+            .app
+            .get_with(path, &[("Cookie", &self.cookie_header())]);
+        self.remember(&response);
+        response
+    }
+
+    /// The CSRF token the site gave this browser (fetching a page first if needed).
+    pub fn csrf(&self) -> String {
+        if self.cookie("stadsmaat_csrf").is_none() {
+            self.get("/");
+        }
+        self.cookie("stadsmaat_csrf")
+            .expect("the site sets a CSRF cookie")
+    }
+
+    /// Posts a form the way the site's own page would: with this browser's CSRF token.
+    pub fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all, &[])
+    }
+
+    /// Posts exactly `fields` with extra `headers`: for forged requests.
+    pub fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let body = serde_urlencoded::to_string(fields).expect("form encoding");
+        let mut req = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .new_agent()
+            .post(&format!("{}{path}", self.app.base_url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Cookie", &self.cookie_header());
+        let origin_given = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("origin"));
+        if !origin_given {
+            req = req.header("Origin", &self.app.base_url);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let mut res = req
+            .send(body)
+            .unwrap_or_else(|e| panic!("POST {path}: no answer: {e}"));
+        let response = super::read_response(&mut res, path);
+        self.remember(&response);
+        response
+    }
+
+    /// Signs in and asserts it worked.
+    pub fn login(&self, email: &str) {
+        let res = self.post("/inloggen", &[("email", email), ("password", PASSWORD)]);
+        assert_eq!(res.status, 303, "login of {email} failed: {}", res.body);
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.get("/account").status == 200
+    }
+}
+
+/// A message from the outbox.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mail {
+    /// The first link to the app in the body, as a path (`/account/bevestigen/…`).
+    pub fn link(&self, base_url: &str) -> String {
+        let start = self
+            .body
+            .find(base_url)
+            .unwrap_or_else(|| panic!("no link in mail: {}", self.body));
+        let rest = &self.body[start + base_url.len()..];
+        rest.split_whitespace().next().unwrap_or("").to_owned()
+    }
+}
+
+impl TestApp {
+    /// Every message written to the outbox so far, oldest first.
+    pub fn outbox(&self) -> Vec<Mail> {
+        let mut files: Vec<_> = std::fs::read_dir(self.data_dir().join("outbox"))
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort();
+        files
+            .iter()
+            .map(|p| parse_eml(&std::fs::read(p).expect("eml")))
+            .collect()
+    }
+
+    /// Waits (bounded) for the `n`th message to `to` and returns it.
+    pub fn wait_for_mail(&self, to: &str, n: usize) -> Mail {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mails: Vec<Mail> = self.outbox().into_iter().filter(|m| m.to == to).collect();
+            if let Some(mail) = mails.get(n - 1) {
+                return mail.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no mail #{n} to {to}; outbox: {:?}",
+                self.outbox()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn mails_to(&self, to: &str) -> Vec<Mail> {
+        self.outbox().into_iter().filter(|m| m.to == to).collect()
+    }
+
+    /// `stadsmaat user create`, with the test password on standard input.
+    pub fn user_create(&self, args: &[&str], password: &str) -> std::process::Output {
+        let mut child = self
+            .command()
+            .args(["user", "create", "--password-stdin"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("user create");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("write password");
+        child.wait_with_output().expect("user create output")
+    }
+
+    /// A verified user made on the command line; `admin` makes an administrator.
+    pub fn create_user(&self, email: &str, admin: bool) {
+        let mut args = vec!["--email", email];
+        if admin {
+            args.push("--admin");
+        }
+        let out = self.user_create(&args, PASSWORD);
+        assert!(
+            out.status.success(),
+            "user create {email}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn parse_eml(raw: &[u8]) -> Mail {
+    let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
+    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or("")
+            .to_owned()
+    };
+    Mail {
+        to: header("To"),
+        subject: header("Subject"),
+        body: decode_quoted_printable(body),
+    }
+}
+
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
