@@ -132,7 +132,8 @@ fn serve(config: Config) -> Result<(), String> {
     let state = stadsmaat::app::prepare(config)?;
     if !stadsmaat::accounts::cli::has_admin(&state.db)? {
         let data_dir = state.config.data_dir.display();
-        println!(
+        // On standard error, beside the log, where whoever starts the server looks.
+        eprintln!(
             "No administrator yet. Create one with:\n  \
              stadsmaat user create --email you@example.nl --admin --password-stdin \
              --data-dir {data_dir}\n(type the password, then Enter)"

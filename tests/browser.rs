@@ -3,6 +3,7 @@
 
 use crate::specs;
 use crate::support::browser::{Browser, BrowserTools};
+use crate::support::session::PASSWORD;
 use crate::support::TestApp;
 
 specs! {
@@ -10,7 +11,9 @@ specs! {
         pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english,
         stylesheet_applies_under_the_content_security_policy,
         filter_form_submits_as_a_plain_form,
-        language_switch_link_switches_and_remembers_english;
+        language_switch_link_switches_and_remembers_english,
+        account_pages_have_no_wcag_2_1_aa_violations,
+        signing_in_works_with_the_plain_form;
 }
 
 fn browser() -> Browser {
@@ -97,5 +100,84 @@ fn language_switch_link_switches_and_remembers_english(app: &TestApp) {
     assert_eq!(
         browser.script("return document.querySelector('h1').innerText;"),
         "The six smart-city themes"
+    );
+}
+
+/// Signs in through the login form, typing like a user (no script of ours involved).
+fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    browser.goto(&format!("{}/inloggen", app.base_url));
+    browser.type_into("#f-email", email);
+    browser.type_into("#f-password", PASSWORD);
+    browser.click("form.form button[type='submit']");
+}
+
+fn account_pages_have_no_wcag_2_1_aa_violations(app: &TestApp) {
+    let email = "browser-beheer@stadsmaat.test";
+    app.create_user(email, true);
+    let browser = browser();
+    let mut problems = Vec::new();
+    let mut check = |path: &str| {
+        for violation in browser.accessibility_violations() {
+            problems.push(format!("{path}: {violation}"));
+        }
+    };
+    for path in ["/registreren", "/inloggen", "/wachtwoord-vergeten"] {
+        browser.goto(&format!("{}{path}", app.base_url));
+        check(path);
+    }
+    // A form with its errors shown.
+    browser.goto(&format!("{}/inloggen", app.base_url));
+    browser.type_into("#f-email", email);
+    browser.type_into("#f-password", "niet het wachtwoord");
+    browser.click("form.form button[type='submit']");
+    check("/inloggen (refused)");
+    sign_in(&browser, app, email);
+    browser.goto(&format!("{}/account", app.base_url));
+    assert!(browser.current_url().ends_with("/account"), "signed in");
+    for lang in ["nl", "en"] {
+        for path in [
+            "/account",
+            "/account/wachtwoord",
+            "/account/email",
+            "/account/lidmaatschap",
+            "/account/verwijderen",
+            "/projecten/1/bewerken",
+            "/projecten/1/geschiedenis",
+            "/beheer",
+            "/beheer/gebruikers",
+            "/beheer/domeinen",
+            "/beheer/logboek",
+        ] {
+            browser.goto(&format!("{}{path}?lang={lang}", app.base_url));
+            check(&format!("{path} [{lang}]"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "WCAG violations:\n{}",
+        problems.join("\n")
+    );
+}
+
+fn signing_in_works_with_the_plain_form(app: &TestApp) {
+    let email = "browser-lid@stadsmaat.test";
+    app.create_user(email, false);
+    let browser = browser();
+    sign_in(&browser, app, email);
+    assert!(
+        browser.current_url().ends_with('/'),
+        "{}",
+        browser.current_url()
+    );
+    let header = browser.script("return document.querySelector('.account-nav').innerText;");
+    assert!(
+        header.as_str().unwrap_or("").contains("browser-lid"),
+        "{header}"
+    );
+    browser.click(".account-nav button[type='submit']");
+    let header = browser.script("return document.querySelector('.account-nav').innerText;");
+    assert!(
+        header.as_str().unwrap_or("").contains("Inloggen"),
+        "{header}"
     );
 }

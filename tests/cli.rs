@@ -1,10 +1,12 @@
-//! The command line: start-up on an empty data directory, restarts, and `import`.
+//! The command line: start-up on an empty data directory, restarts, `import`, and
+//! `user create`.
 
 use std::io::Write;
 
 use serde_json::Value;
 
 use crate::specs;
+use crate::support::session::{Session, PASSWORD};
 use crate::support::{Backend, TestApp};
 
 specs! {
@@ -13,7 +15,10 @@ specs! {
         restart_imports_nothing_twice,
         import_updates_projects_by_source_ref_without_duplicates,
         import_refuses_a_file_that_is_not_an_inventory,
-        import_with_a_failing_row_leaves_nothing_behind;
+        import_with_a_failing_row_leaves_nothing_behind,
+        first_serve_explains_how_to_create_an_administrator,
+        user_create_makes_a_verified_administrator,
+        user_create_refuses_weak_passwords_and_taken_addresses;
 }
 
 fn shipped_inventory() -> Value {
@@ -144,4 +149,58 @@ fn import_with_a_failing_row_leaves_nothing_behind(app: &mut TestApp) {
         .collect();
     assert_eq!(names.len(), 40);
     assert!(!names.contains(&"Testdorp"), "rolled back");
+}
+
+fn first_serve_explains_how_to_create_an_administrator(app: &mut TestApp) {
+    let hint = "stadsmaat user create --email";
+    assert!(app.log().contains(hint), "{}", app.log());
+    app.create_user("eerste@stadsmaat.test", true);
+    app.restart();
+    assert!(
+        !app.log().contains(hint),
+        "no hint once an administrator exists"
+    );
+}
+
+fn user_create_makes_a_verified_administrator(app: &mut TestApp) {
+    let out = app.user_create(
+        &[
+            "--email",
+            "Beheer@Gemeente.nl",
+            "--admin",
+            "--name",
+            "Beheer",
+        ],
+        PASSWORD,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created user beheer@gemeente.nl"));
+    let session = Session::new(app);
+    session.login("beheer@gemeente.nl");
+    assert_eq!(session.get("/beheer").status, 200);
+}
+
+fn user_create_refuses_weak_passwords_and_taken_addresses(app: &mut TestApp) {
+    let weak = app.user_create(&["--email", "zwak@example.nl"], "welkom01");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password refused"));
+    app.create_user("dubbel@example.nl", false);
+    let taken = app.user_create(&["--email", "dubbel@example.nl"], PASSWORD);
+    assert!(!taken.status.success());
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("already exists"));
+    let bad = app.user_create(&["--email", "geen adres"], PASSWORD);
+    assert!(!bad.status.success());
+    let no_stdin_flag = app
+        .command()
+        .args(["user", "create", "--email", "x@example.nl"])
+        .output()
+        .expect("run");
+    assert!(
+        !no_stdin_flag.status.success(),
+        "the password never goes on the command line"
+    );
 }

@@ -66,6 +66,8 @@ pub struct FormView {
     pub hidden: Vec<Hidden>,
     /// A message about the whole form (wrong password, expired link), shown first.
     pub error: Option<String>,
+    /// Whether any field is required, so the form explains the asterisk.
+    pub has_required: bool,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -108,10 +110,12 @@ impl FormView {
             fields: Vec::new(),
             hidden: Vec::new(),
             error: None,
+            has_required: false,
         }
     }
 
     pub fn field(mut self, field: Field) -> Self {
+        self.has_required |= field.required;
         self.fields.push(field.finish());
         self
     }

@@ -149,12 +149,23 @@ impl Browser {
         self.post_session("/execute/sync", json!({"script": script, "args": []}))
     }
 
-    pub fn click(&self, css: &str) {
+    fn element(&self, css: &str) -> String {
         let element = self.post_session("/element", json!({"using": "css selector", "value": css}));
-        let id = element[ELEMENT_KEY]
+        element[ELEMENT_KEY]
             .as_str()
-            .unwrap_or_else(|| panic!("no element {css}"));
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_owned()
+    }
+
+    pub fn click(&self, css: &str) {
+        let id = self.element(css);
         self.post_session(&format!("/element/{id}/click"), json!({}));
+    }
+
+    /// Types `text` into the element, key by key, as a user would.
+    pub fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.post_session(&format!("/element/{id}/value"), json!({"text": text}));
     }
 
     /// Runs axe-core on the current page for WCAG 2.1 A and AA rules; returns one line
