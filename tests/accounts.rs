@@ -374,7 +374,13 @@ fn login_sets_a_hardened_cookie_and_ignores_a_planted_session(app: &mut TestApp)
     let attacker = Session::new(app);
     attacker.set_cookie("stadsmaat_session", &planted);
     assert!(!attacker.is_signed_in());
-    assert!(browser.is_signed_in());
+    let profile = browser.get("/account");
+    assert_eq!(profile.status, 200);
+    assert_eq!(
+        profile.header("cache-control"),
+        Some("no-store"),
+        "personal pages are not cached"
+    );
 }
 
 fn wrong_password_and_unknown_address_get_the_same_answer(app: &mut TestApp) {

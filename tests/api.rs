@@ -255,5 +255,6 @@ fn responses_carry_security_headers(app: &TestApp) {
             "{path}"
         );
         assert!(res.header("referrer-policy").is_some(), "{path}");
+        assert!(res.header("strict-transport-security").is_some(), "{path}");
     }
 }
