@@ -22,6 +22,7 @@ pub fn open_database(config: &Config) -> Result<Database, String> {
 
 /// Everything `serve` needs, with the shipped inventory imported on first start.
 pub fn prepare(config: Config) -> Result<AppState, String> {
+    crate::auth::password::prepare_hashing();
     let db = open_database(&config)?;
     let mut conn = db.connection().map_err(|e| e.to_string())?;
     // Parsed once: loaded on the first start, and its source described on /over.
