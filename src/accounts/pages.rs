@@ -45,6 +45,23 @@ pub fn queue_mail(
     )
 }
 
+/// Runs the database part of a form that must not reveal whether an address has an
+/// account after the answer is sent, so its duration tells nothing either. `work` is
+/// one transaction: it happens completely or, logged, not at all.
+fn in_background(
+    state: &web::Data<AppState>,
+    what: &'static str,
+    work: impl FnOnce(&mut DbConnection) -> AppResult<()> + Send + 'static,
+) {
+    let state = state.clone();
+    actix_web::rt::spawn(async move {
+        match state.db.run(work).await {
+            Ok(()) => state.mailer.wake(),
+            Err(e) => tracing::error!(error = %e, what, "account mail not queued"),
+        }
+    });
+}
+
 /// Issues a verification link and queues the mail carrying it. The mail names no one:
 /// whoever registers an address chooses the name, and it is not yet the owner's.
 fn send_verification(
@@ -149,38 +166,34 @@ pub async fn register(
     let hash = password::hash(form.password).await?;
     let shared = state.clone();
     let lang = page.lang;
-    state
-        .db
-        .run(move |conn| {
-            let registration = Registration {
-                name: &name,
-                password_hash: &hash,
-            };
-            conn.transaction(|conn| match User::find_by_email(conn, &email)? {
-                // The owner already has an account: tell them, not the form.
-                Some(user) if user.email_verified => {
-                    let reset = format!("{}/wachtwoord-vergeten", shared.config.public_url());
-                    queue_mail(
-                        conn,
-                        &shared,
-                        lang,
-                        &email,
-                        "already_registered",
-                        &[("name", &user.name), ("link", &reset)],
-                    )
-                }
-                // Never verified: nobody has proved the address yet. This registration
-                // gets its own link with its own password; the owner's link and
-                // password stay as they were (no pre-hijacking, no takeover).
-                Some(user) => send_verification(conn, &shared, lang, &user, Some(registration)),
-                None => {
-                    let user = User::create(conn, &email, &name, &hash, false, SiteRole::None)?;
-                    send_verification(conn, &shared, lang, &user, Some(registration))
-                }
-            })
+    in_background(&state, "registration", move |conn| {
+        let registration = Registration {
+            name: &name,
+            password_hash: &hash,
+        };
+        conn.transaction(|conn| match User::find_by_email(conn, &email)? {
+            // The owner already has an account: tell them, not the form.
+            Some(user) if user.email_verified => {
+                let reset = format!("{}/wachtwoord-vergeten", shared.config.public_url());
+                queue_mail(
+                    conn,
+                    &shared,
+                    lang,
+                    &email,
+                    "already_registered",
+                    &[("name", &user.name), ("link", &reset)],
+                )
+            }
+            // Never verified: nobody has proved the address yet. This registration
+            // gets its own link with its own password; the owner's link and
+            // password stay as they were (no pre-hijacking, no takeover).
+            Some(user) => send_verification(conn, &shared, lang, &user, Some(registration)),
+            None => {
+                let user = User::create(conn, &email, &name, &hash, false, SiteRole::None)?;
+                send_verification(conn, &shared, lang, &user, Some(registration))
+            }
         })
-        .await?;
-    state.mailer.wake();
+    });
     Screen::default()
         .text(t("register.sent"))
         .text(t("register.sent_spam"))
@@ -509,31 +522,26 @@ pub async fn forgot(
     throttled(state.throttles.mail_ip.attempt(&ip))?;
     let shared = state.clone();
     let lang = page.lang;
-    state
-        .db
-        .run(move |conn| {
-            conn.transaction(|conn| {
-                let Some(user) = User::find_by_email(conn, &email)? else {
-                    return Ok(());
-                };
-                let token =
-                    model::issue_token(conn, user.id, TokenPurpose::ResetPassword, None, None)?;
-                let link = format!(
-                    "{}/wachtwoord-herstellen/{token}",
-                    shared.config.public_url()
-                );
-                queue_mail(
-                    conn,
-                    &shared,
-                    lang,
-                    &email,
-                    "reset",
-                    &[("name", &user.name), ("link", &link)],
-                )
-            })
+    in_background(&state, "password reset", move |conn| {
+        conn.transaction(|conn| {
+            let Some(user) = User::find_by_email(conn, &email)? else {
+                return Ok(());
+            };
+            let token = model::issue_token(conn, user.id, TokenPurpose::ResetPassword, None, None)?;
+            let link = format!(
+                "{}/wachtwoord-herstellen/{token}",
+                shared.config.public_url()
+            );
+            queue_mail(
+                conn,
+                &shared,
+                lang,
+                &email,
+                "reset",
+                &[("name", &user.name), ("link", &link)],
+            )
         })
-        .await?;
-    state.mailer.wake();
+    });
     Screen::default().text(t("forgot.sent")).render(
         &state,
         &page,
