@@ -45,6 +45,7 @@ specs![
         deleting_an_account_keeps_its_edits_anonymised,
         role_changes_and_domain_mappings_are_in_the_audit_log,
         the_last_administrator_cannot_delete_their_account,
+        administrators_read_the_outbox_without_tokens,
         mail_goes_over_smtp_when_smtp_url_is_set;
     shared:
         strangers_are_sent_to_login_or_refused_on_every_mutating_route,
@@ -1041,6 +1042,24 @@ fn role_changes_and_domain_mappings_are_in_the_audit_log(app: &mut TestApp) {
     assert_eq!(unknown_city.status, 404);
 }
 
+fn administrators_read_the_outbox_without_tokens(app: &mut TestApp) {
+    let admin = signed_in(app, ADMIN, true);
+    let browser = Session::new(app);
+    browser.post("/wachtwoord-vergeten", &[("email", ADMIN)]);
+    let link = app.wait_for_mail(ADMIN, 1).link(&app.base_url);
+    let token = link.rsplit('/').next().expect("token");
+    let page = admin.get("/beheer/post");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Nieuw wachtwoord voor Stadsmaat"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("/wachtwoord-herstellen/…"));
+    assert!(!page.body.contains(token), "no live token on the page");
+    assert!(!app.log().contains(token), "nor in the log");
+}
+
 fn the_last_administrator_cannot_delete_their_account(app: &mut TestApp) {
     let admin = signed_in(app, ADMIN, true);
     let res = admin.post("/account/verwijderen", &[("current_password", PASSWORD)]);
@@ -1093,6 +1112,7 @@ fn strangers_are_sent_to_login_or_refused_on_every_mutating_route(app: &TestApp)
         "/beheer/gebruikers",
         "/beheer/domeinen",
         "/beheer/logboek",
+        "/beheer/post",
     ] {
         let res = stranger.get(path);
         assert_eq!(res.status, 303, "GET {path}");

@@ -147,6 +147,7 @@ fn account_pages_have_no_wcag_2_1_aa_violations(app: &TestApp) {
             "/beheer/gebruikers",
             "/beheer/domeinen",
             "/beheer/logboek",
+            "/beheer/post",
         ] {
             browser.goto(&format!("{}{path}?lang={lang}", app.base_url));
             check(&format!("{path} [{lang}]"));

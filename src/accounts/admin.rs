@@ -446,3 +446,81 @@ pub async fn show_audit_log(
         .renderer
         .page(&page, "accounts/audit", &t("admin.audit_title"), &rows)
 }
+
+// ---- mail ---------------------------------------------------------------------
+
+/// Outbox messages listed at once.
+const OUTBOX_LIMIT: usize = 50;
+
+#[derive(Serialize)]
+struct MailView {
+    queued: Vec<QueuedRow>,
+    outbox: Vec<OutboxRow>,
+    smtp: bool,
+}
+
+#[derive(Serialize)]
+struct QueuedRow {
+    recipient: String,
+    subject: String,
+    attempts: i32,
+    next_attempt_at: String,
+    last_error: String,
+    gave_up: bool,
+}
+
+#[derive(Serialize)]
+struct OutboxRow {
+    file: String,
+    to: String,
+    subject: String,
+    date: String,
+    body: String,
+}
+
+impl From<crate::mail::OutboxMessage> for OutboxRow {
+    fn from(m: crate::mail::OutboxMessage) -> Self {
+        OutboxRow {
+            file: m.file,
+            to: m.to,
+            subject: m.subject,
+            date: m.date,
+            body: crate::auth::token::redact_links(&m.body),
+        }
+    }
+}
+
+/// Mail waiting or given up on, and the outbox (when there is no SMTP server): nothing is
+/// dropped without an administrator being able to see it. Tokens in links are hidden.
+pub async fn show_mail(state: web::Data<AppState>, page: PageRequest) -> AppResult<HttpResponse> {
+    authorize(&page.visitor, Action::ReadAuditLog)?;
+    let queued = state.db.run(crate::mail::queued).await?;
+    let dir = state.config.outbox_dir();
+    let outbox = web::block(move || crate::mail::outbox(&dir, OUTBOX_LIMIT))
+        .await
+        .map_err(|_| AppError::Internal("outbox reader stopped".into()))?;
+    let view = MailView {
+        queued: queued
+            .into_iter()
+            .map(|q| QueuedRow {
+                gave_up: q.gave_up(),
+                recipient: q.recipient,
+                subject: q.subject,
+                attempts: q.attempts,
+                next_attempt_at: q.next_attempt_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                last_error: q.last_error.unwrap_or_default(),
+            })
+            .collect(),
+        outbox: outbox.into_iter().map(OutboxRow::from).collect(),
+        smtp: state
+            .config
+            .smtp_url
+            .as_deref()
+            .is_some_and(|u| !u.is_empty()),
+    };
+    let title = state
+        .renderer
+        .text(page.lang, "admin.mail_title")
+        .to_owned();
+    state.renderer.page(&page, "accounts/mail", &title, &view)
+}

@@ -142,6 +142,12 @@ impl Transport {
 }
 
 fn percent_decode(s: &str) -> String {
+    decode_escapes(s, b'%')
+}
+
+/// Replaces each `<marker>XX` (two hex digits) with its byte: `%XX` in URLs, `=XX` in
+/// quoted-printable text.
+fn decode_escapes(s: &str, marker: u8) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -152,8 +158,8 @@ fn percent_decode(s: &str) -> String {
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
         });
         match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
+            (b, Some(decoded)) if b == marker => {
+                out.push(decoded);
                 i += 3;
             }
             (b, _) => {
@@ -163,6 +169,81 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A message in the outbox, as the administration shows it.
+pub struct OutboxMessage {
+    pub file: String,
+    pub to: String,
+    pub subject: String,
+    pub date: String,
+    pub body: String,
+}
+
+/// Reads one `.eml` file the outbox transport wrote (quoted-printable, as [`build`] makes
+/// them).
+pub fn read_outbox_file(path: &std::path::Path) -> Option<OutboxMessage> {
+    let raw = std::fs::read_to_string(path).ok()?.replace("\r\n", "\n");
+    let (head, body) = raw.split_once("\n\n")?;
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(": ")))
+            .unwrap_or("")
+            .to_owned()
+    };
+    Some(OutboxMessage {
+        file: path.file_name()?.to_string_lossy().into_owned(),
+        to: header("To"),
+        subject: header("Subject"),
+        date: header("Date"),
+        body: decode_escapes(&body.replace("=\n", ""), b'='),
+    })
+}
+
+/// The newest `limit` messages of the outbox directory, newest first.
+pub fn outbox(dir: &std::path::Path, limit: usize) -> Vec<OutboxMessage> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort();
+    files
+        .iter()
+        .rev()
+        .take(limit)
+        .filter_map(|p| read_outbox_file(p))
+        .collect()
+}
+
+/// A message still waiting in the queue (or given up on after [`MAX_ATTEMPTS`]).
+#[derive(Queryable, Clone, Debug)]
+pub struct Queued {
+    pub id: i32,
+    pub recipient: String,
+    pub subject: String,
+    pub attempts: i32,
+    pub next_attempt_at: chrono::NaiveDateTime,
+    pub last_error: Option<String>,
+}
+
+impl Queued {
+    pub fn gave_up(&self) -> bool {
+        self.attempts >= MAX_ATTEMPTS
+    }
+}
+
+pub fn queued(conn: &mut DbConnection) -> AppResult<Vec<Queued>> {
+    Ok(mail_queue::table
+        .order(mail_queue::id)
+        .select((
+            mail_queue::id,
+            mail_queue::recipient,
+            mail_queue::subject,
+            mail_queue::attempts,
+            mail_queue::next_attempt_at,
+            mail_queue::last_error,
+        ))
+        .load(conn)?)
 }
 
 /// Delivers the queue in a thread of its own; [`Mailer::wake`] after a commit that

@@ -173,7 +173,8 @@ fn account_routes(cfg: &mut web::ServiceConfig) {
             "/beheer/domeinen/verwijderen",
             web::post().to(admin::remove_domain),
         )
-        .route("/beheer/logboek", web::get().to(admin::show_audit_log));
+        .route("/beheer/logboek", web::get().to(admin::show_audit_log))
+        .route("/beheer/post", web::get().to(admin::show_mail));
 }
 
 /// Starts the HTTP server; returns when it stops (Ctrl-C or SIGTERM).
@@ -278,20 +279,6 @@ fn security_headers() -> DefaultHeaders {
         .add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
 }
 
-/// Paths that carry an e-mailed token; the token itself never reaches the log.
-const TOKEN_PATHS: [&str; 3] = [
-    "/account/bevestigen/",
-    "/account/email-bevestigen/",
-    "/wachtwoord-herstellen/",
-];
-
-fn redact_token(path: &str) -> String {
-    match TOKEN_PATHS.iter().find(|p| path.starts_with(*p)) {
-        Some(prefix) => format!("{prefix}…"),
-        None => path.to_owned(),
-    }
-}
-
 /// One log line per request: method, path, status and duration.
 async fn log_request(
     req: ServiceRequest,
@@ -299,7 +286,8 @@ async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = redact_token(req.path());
+    // Tokens of e-mailed links never reach the log.
+    let path = crate::auth::token::redact_links(req.path());
     let res = next.call(req).await?;
     tracing::info!(
         %method,

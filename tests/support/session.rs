@@ -156,17 +156,20 @@ impl Mail {
 }
 
 impl TestApp {
-    /// Every message written to the outbox so far, oldest first.
+    /// Every message written to the outbox so far, oldest first, read with the app's
+    /// own outbox reader (the one the administration pages use).
     pub fn outbox(&self) -> Vec<Mail> {
-        let mut files: Vec<_> = std::fs::read_dir(self.data_dir().join("outbox"))
-            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
-        files.sort();
-        files
-            .iter()
-            .map(|p| parse_eml(&std::fs::read(p).expect("eml")))
-            .collect()
+        let mut mails: Vec<Mail> =
+            stadsmaat::mail::outbox(&self.data_dir().join("outbox"), usize::MAX)
+                .into_iter()
+                .map(|m| Mail {
+                    to: m.to,
+                    subject: m.subject,
+                    body: m.body,
+                })
+                .collect();
+        mails.reverse();
+        mails
     }
 
     /// Waits (bounded) for the `n`th message to `to` and returns it.
@@ -223,44 +226,4 @@ impl TestApp {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-}
-
-fn parse_eml(raw: &[u8]) -> Mail {
-    let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
-    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-    let header = |name: &str| {
-        head.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-            .unwrap_or("")
-            .to_owned()
-    };
-    Mail {
-        to: header("To"),
-        subject: header("Subject"),
-        body: decode_quoted_printable(body),
-    }
-}
-
-fn decode_quoted_printable(text: &str) -> String {
-    let joined = text.replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'=', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
