@@ -583,10 +583,17 @@ pub async fn show_history(
                 changes: serde_json::from_str::<Vec<Change>>(&json)
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|c| ChangeView {
-                        field: t(&format!("edit.field.{}", c.field)),
-                        from: shorten(&c.from),
-                        to: shorten(&c.to),
+                    .map(|c| {
+                        // Themes and stages are stored as slugs and shown by name.
+                        let value = |v: &str| match c.field.as_str() {
+                            "theme" | "stage" if !v.is_empty() => t(&format!("{}.{v}", c.field)),
+                            _ => shorten(v),
+                        };
+                        ChangeView {
+                            field: t(&format!("edit.field.{}", c.field)),
+                            from: value(&c.from),
+                            to: value(&c.to),
+                        }
                     })
                     .collect(),
             })
