@@ -696,6 +696,15 @@ fn a_membership_request_approved_by_the_city_editor_makes_a_member(app: &mut Tes
         notice.body.contains("/steden/deventer/aanvragen"),
         "{notice:?}"
     );
+    let city_page = editor.get("/steden/deventer").body;
+    assert!(
+        city_page.contains("href=\"/steden/deventer/aanvragen\""),
+        "editors find the requests"
+    );
+    assert!(!applicant
+        .get("/steden/deventer")
+        .body
+        .contains("/aanvragen\""));
     assert_eq!(
         applicant.get("/projecten/nieuw").status,
         403,
@@ -728,6 +737,11 @@ fn an_editor_cannot_decide_another_citys_requests(app: &mut TestApp) {
         &[("city", "deventer"), ("motivation", "Ik werk in Deventer")],
     );
     assert_eq!(editor.get("/steden/deventer/aanvragen").status, 403);
+    let notice = app.wait_for_mail(ADMIN, 1);
+    assert!(
+        notice.body.contains("/steden/deventer/aanvragen"),
+        "a city without editors: administrators hear of it"
+    );
     let page = admin.get("/steden/deventer/aanvragen").body;
     let request = id_after(&page, "action=\"/aanvragen/");
     let res = editor.post(

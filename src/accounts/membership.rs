@@ -165,7 +165,12 @@ pub async fn request(
                     shared.config.public_url(),
                     city.slug
                 );
-                for editor in User::editors_of(conn, city.id)? {
+                // A city without editors yet has its requests decided by administrators.
+                let mut deciders = User::editors_of(conn, city.id)?;
+                if deciders.is_empty() {
+                    deciders = User::admins(conn)?;
+                }
+                for editor in deciders {
                     queue_mail(
                         conn,
                         &shared,

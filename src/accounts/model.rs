@@ -173,6 +173,14 @@ impl User {
             .load(conn)?)
     }
 
+    /// Administrators, who hear of requests for cities without editors.
+    pub fn admins(conn: &mut DbConnection) -> AppResult<Vec<User>> {
+        Ok(users::table
+            .filter(users::site_role.eq(SiteRole::Admin.slug()))
+            .select(User::as_select())
+            .load(conn)?)
+    }
+
     /// The city's editors, who hear of new membership requests.
     pub fn editors_of(conn: &mut DbConnection, city_id: i32) -> AppResult<Vec<User>> {
         Ok(users::table

@@ -34,6 +34,8 @@ struct CityPage {
     bestuurlijk: Vec<super::view::ContactView>,
     /// Partner cities with the reasons, best first.
     partners: Vec<PartnerView>,
+    /// Whether the visitor decides this city's membership requests (the policy says).
+    may_decide: bool,
 }
 
 pub async fn show_city(
@@ -44,13 +46,16 @@ pub async fn show_city(
     let slug = slug.into_inner();
     let lang = page.lang;
     let shared = state.clone().into_inner();
-    let (city, partners) = state
+    let user = page.visitor.user.clone();
+    let (city, partners, may_decide) = state
         .db
         .run(move |conn| {
             let city = City::find_by_slug(conn, &slug)?;
+            let may_decide = user
+                .is_some_and(|u| u.may(crate::auth::Action::DecideMembership { city_id: city.id }));
             let catalogs = shared.renderer.catalogs();
             let partners = partner_views(conn, &shared.matchmaking, catalogs, lang, city.id, 5)?;
-            Ok((super::detail_of(conn, city)?, partners))
+            Ok((super::detail_of(conn, city)?, partners, may_decide))
         })
         .await?;
     let (ambtelijk, bestuurlijk) = city
@@ -64,6 +69,7 @@ pub async fn show_city(
         bestuurlijk,
         partners,
         city,
+        may_decide,
     };
     let title = view.city.summary.name.clone();
     state.renderer.page(&page, "cities/show", &title, &view)
