@@ -9,8 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::model::User;
-use super::pages::queue_mail;
-use super::{audit, see_other, show_again, texts, Screen};
+use super::{audit, queue_mail, see_other, show_again, texts, Screen};
 use crate::auth::csrf::Form;
 use crate::auth::policy::authorize;
 use crate::auth::{Action, CityRole};

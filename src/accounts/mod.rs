@@ -16,9 +16,14 @@ pub mod profile;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-use crate::error::AppResult;
+use serde::Deserialize;
+
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::mail::{self, Mail};
 pub use crate::web::forms::Screen;
 use crate::web::forms::{Field, FormView};
+use crate::web::i18n::Lang;
 use crate::web::render::PageRequest;
 use crate::web::AppState;
 
@@ -60,6 +65,33 @@ pub fn show_again(
         .form(form)
         .render(state, page, StatusCode::BAD_REQUEST, title)
 }
+
+/// 429 when `check` says the key has used up its window.
+pub fn throttled(check: Result<(), u64>) -> AppResult<()> {
+    check.map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })
+}
+
+/// Queues mail built from the catalogs in the request's language.
+pub fn queue_mail(
+    conn: &mut DbConnection,
+    state: &AppState,
+    lang: Lang,
+    to: &str,
+    key: &str,
+    args: &[(&str, &str)],
+) -> AppResult<()> {
+    let base = state.config.public_url();
+    let mut args: Vec<(&str, &str)> = args.to_vec();
+    args.push(("site", &base));
+    mail::enqueue(
+        conn,
+        &Mail::from_catalog(state.renderer.catalogs(), lang, to, key, &args),
+    )
+}
+
+/// A form with nothing but its CSRF token (sign out, end a session).
+#[derive(Deserialize)]
+pub struct EmptyForm {}
 
 /// The page's texts: `t("key")` in the page's language.
 pub fn texts<'a>(

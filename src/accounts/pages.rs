@@ -7,13 +7,15 @@ use diesel::Connection;
 use serde::Deserialize;
 
 use super::model::{self, normalize_email, Registration, TokenPurpose, User};
-use super::{audit, see_other, show_again, texts, with_new_password, Screen};
+use super::{
+    audit, queue_mail, see_other, show_again, texts, throttled, with_new_password, EmptyForm,
+    Screen,
+};
 use crate::auth::csrf::{self, Form};
 use crate::auth::session::{self, client_ip, Client};
 use crate::auth::{password, token, SiteRole, Visitor};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, Mail};
 use crate::web::forms::{Field, FormView};
 use crate::web::i18n::Lang;
 use crate::web::render::PageRequest;
@@ -21,29 +23,6 @@ use crate::web::{local_path, AppState};
 
 /// Longest display name we accept.
 const MAX_NAME: usize = 100;
-
-/// 429 when `check` says the key has used up its window.
-pub fn throttled(check: Result<(), u64>) -> AppResult<()> {
-    check.map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })
-}
-
-/// Queues mail built from the catalogs in the request's language.
-pub fn queue_mail(
-    conn: &mut DbConnection,
-    state: &AppState,
-    lang: Lang,
-    to: &str,
-    key: &str,
-    args: &[(&str, &str)],
-) -> AppResult<()> {
-    let base = state.config.public_url();
-    let mut args: Vec<(&str, &str)> = args.to_vec();
-    args.push(("site", &base));
-    mail::enqueue(
-        conn,
-        &Mail::from_catalog(state.renderer.catalogs(), lang, to, key, &args),
-    )
-}
 
 /// Runs the database part of a form that must not reveal whether an address has an
 /// account after the answer is sent, so its duration tells nothing either. `work` is
@@ -437,9 +416,6 @@ pub async fn login(
         .await?;
     signed_in_redirect(&req, token, local_path(Some(&form.terug)))
 }
-
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 /// Ends this browser's session and gives it a fresh CSRF token.
 pub async fn logout(

@@ -10,11 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::membership::MembershipRequest;
 use super::model::{self, normalize_email, TokenPurpose, User};
-use super::pages::{
-    check_new_password, queue_mail, sign_out_cookies, signed_out, throttled, EmptyForm,
-};
+use super::pages::{check_new_password, sign_out_cookies, signed_out};
 use super::{
-    audit, current_password_field, see_other, show_again, texts, with_new_password, Screen,
+    audit, current_password_field, queue_mail, see_other, show_again, texts, throttled,
+    with_new_password, EmptyForm, Screen,
 };
 use crate::auth::csrf::Form;
 use crate::auth::policy::authorize;
