@@ -562,7 +562,7 @@ async fn live_token(
     token: &str,
     purpose: TokenPurpose,
 ) -> AppResult<Option<(User, model::Redeemed)>> {
-    if !csrf::well_formed(token) {
+    if !token::well_formed(token) {
         return Ok(None);
     }
     let token = token.to_owned();

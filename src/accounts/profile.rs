@@ -96,7 +96,9 @@ pub async fn show_profile(
     let current = authorize(&page.visitor, Action::ManageOwnAccount)?;
     let view = ProfileView {
         email: current.email.clone(),
-        may_decide: current.city_role == Some(crate::auth::CityRole::Editor),
+        may_decide: current
+            .city_id
+            .is_some_and(|city_id| current.may(Action::DecideMembership { city_id })),
         city: city.map(link),
         city_role: current
             .city_role

@@ -22,10 +22,6 @@ pub const CSRF_COOKIE: &str = "stadsmaat_csrf";
 /// No form of the site comes near this.
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
-pub fn well_formed(value: &str) -> bool {
-    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 pub fn cookie(value: String, secure: bool) -> Cookie<'static> {
     Cookie::build(CSRF_COOKIE, value)
         .path("/")

@@ -290,7 +290,7 @@ pub async fn load_visitor(
         stale_cookie = user.is_none();
     }
     let (csrf, fresh_csrf) = match req.cookie(csrf::CSRF_COOKIE) {
-        Some(c) if csrf::well_formed(c.value()) => (c.value().to_owned(), false),
+        Some(c) if token::well_formed(c.value()) => (c.value().to_owned(), false),
         _ => (token::random_token()?, true),
     };
     let secure = is_https(req.request());

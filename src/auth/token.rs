@@ -13,6 +13,11 @@ pub fn random_token() -> AppResult<String> {
     Ok(hex(&bytes))
 }
 
+/// Whether `value` could be a token of [`random_token`]; anything else is not looked up.
+pub fn well_formed(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// What the database stores for a token.
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

@@ -32,8 +32,9 @@ const MAX_TEXT: usize = 20_000;
 const MAX_LINE: usize = 500;
 const MAX_LINES: usize = 30;
 
-/// The editable fields, validated.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The editable fields, validated; inserted and updated as one changeset.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Insertable, AsChangeset)]
+#[diesel(table_name = projects)]
 struct Fields {
     title: String,
     description: String,
@@ -357,17 +358,9 @@ pub async fn create(
                 let now = Utc::now().naive_utc();
                 let id: i32 = diesel::insert_into(projects::table)
                     .values((
+                        &fields,
                         projects::city_id.eq(city_id),
-                        projects::title.eq(&fields.title),
-                        projects::description.eq(&fields.description),
                         projects::description_origin.eq("platform"),
-                        projects::theme.eq(&fields.theme),
-                        projects::stage.eq(&fields.stage),
-                        projects::lessons.eq(&fields.lessons),
-                        projects::partners.eq(&fields.partners),
-                        projects::contact_name.eq(&fields.contact_name),
-                        projects::contact_email.eq(&fields.contact_email),
-                        projects::links.eq(&fields.links),
                         projects::created_by.eq(user_id),
                         projects::created_at.eq(now),
                         projects::updated_at.eq(now),
@@ -485,16 +478,8 @@ pub async fn update(
                 };
                 diesel::update(projects::table.find(id))
                     .set((
-                        projects::title.eq(&fields.title),
-                        projects::description.eq(&fields.description),
+                        &fields,
                         projects::description_origin.eq(origin),
-                        projects::theme.eq(&fields.theme),
-                        projects::stage.eq(&fields.stage),
-                        projects::lessons.eq(&fields.lessons),
-                        projects::partners.eq(&fields.partners),
-                        projects::contact_name.eq(&fields.contact_name),
-                        projects::contact_email.eq(&fields.contact_email),
-                        projects::links.eq(&fields.links),
                         projects::updated_at.eq(Utc::now().naive_utc()),
                     ))
                     .execute(conn)?;
