@@ -66,7 +66,7 @@ fn filter_form_submits_as_a_plain_form(app: &TestApp) {
     browser.goto(&format!("{}/projecten", app.base_url));
     browser.click("#f-theme option[value='mobility']");
     browser.click("#f-city option[value='apeldoorn']");
-    browser.click("form.filters button[type='submit']");
+    browser.click_to_navigate("form.filters button[type='submit']");
     let url = browser.current_url();
     assert!(
         url.contains("city=apeldoorn") && url.contains("theme=mobility"),
@@ -82,7 +82,7 @@ fn filter_form_submits_as_a_plain_form(app: &TestApp) {
 fn language_switch_link_switches_and_remembers_english(app: &TestApp) {
     let browser = browser();
     browser.goto(&format!("{}/steden/apeldoorn", app.base_url));
-    browser.click("a.lang-switch");
+    browser.click_to_navigate("a.lang-switch");
     assert!(
         browser.current_url().ends_with("/steden/apeldoorn"),
         "{}",
@@ -92,7 +92,7 @@ fn language_switch_link_switches_and_remembers_english(app: &TestApp) {
         browser.script("return document.documentElement.lang;"),
         "en"
     );
-    browser.click("a[href='/themas']");
+    browser.click_to_navigate("a[href='/themas']");
     assert_eq!(
         browser.script("return document.documentElement.lang;"),
         "en"
@@ -108,7 +108,7 @@ fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
     browser.goto(&format!("{}/inloggen", app.base_url));
     browser.type_into("#f-email", email);
     browser.type_into("#f-password", PASSWORD);
-    browser.click("form.form button[type='submit']");
+    browser.click_to_navigate("form.form button[type='submit']");
 }
 
 fn account_pages_have_no_wcag_2_1_aa_violations(app: &TestApp) {
@@ -129,7 +129,7 @@ fn account_pages_have_no_wcag_2_1_aa_violations(app: &TestApp) {
     browser.goto(&format!("{}/inloggen", app.base_url));
     browser.type_into("#f-email", email);
     browser.type_into("#f-password", "niet het wachtwoord");
-    browser.click("form.form button[type='submit']");
+    browser.click_to_navigate("form.form button[type='submit']");
     check("/inloggen (refused)");
     sign_in(&browser, app, email);
     browser.goto(&format!("{}/account", app.base_url));
@@ -175,7 +175,7 @@ fn signing_in_works_with_the_plain_form(app: &TestApp) {
         header.as_str().unwrap_or("").contains("browser-lid"),
         "{header}"
     );
-    browser.click(".account-nav button[type='submit']");
+    browser.click_to_navigate(".account-nav button[type='submit']");
     let header = browser.script("return document.querySelector('.account-nav').innerText;");
     assert!(
         header.as_str().unwrap_or("").contains("Inloggen"),

@@ -117,16 +117,22 @@ impl Browser {
     }
 
     fn post(&self, path: &str, body: Value) -> Value {
+        self.try_post(path, body)
+            .unwrap_or_else(|error| panic!("WebDriver {path}: {error}"))
+    }
+
+    /// A WebDriver command whose error is the caller's to judge.
+    fn try_post(&self, path: &str, body: Value) -> Result<Value, String> {
         let res = agent()
             .post(&format!("{}{path}", self.endpoint))
             .header("content-type", "application/json")
             .send(body.to_string())
-            .unwrap_or_else(|e| panic!("WebDriver {path}: {e}"));
+            .map_err(|e| e.to_string())?;
         let value = read(res)["value"].clone();
-        if let Some(error) = value.get("error") {
-            panic!("WebDriver {path}: {error}: {}", value["message"]);
+        match value.get("error") {
+            Some(error) => Err(format!("{error}: {}", value["message"])),
+            None => Ok(value),
         }
-        value
     }
 
     fn post_session(&self, path: &str, body: Value) -> Value {
@@ -160,6 +166,31 @@ impl Browser {
     pub fn click(&self, css: &str) {
         let id = self.element(css);
         self.post_session(&format!("/element/{id}/click"), json!({}));
+    }
+
+    /// Clicks a link or submit button and waits until the next page has loaded. A
+    /// WebDriver click returns once the click is dispatched, which for a form post can be
+    /// before the browser has left the old page; a marker on the old window tells them apart.
+    pub fn click_to_navigate(&self, css: &str) {
+        self.script("window.__stadsmaatOldPage = true;");
+        self.click(css);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            // While the pages swap, a script may fail; that only means "not yet".
+            let loaded = self.try_post(
+                &format!("/session/{}/execute/sync", self.session),
+                json!({"script": "return window.__stadsmaatOldPage === undefined \
+                                  && document.readyState === 'complete';", "args": []}),
+            );
+            if loaded == Ok(Value::Bool(true)) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "clicking {css} did not load a new page within 10 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// Types `text` into the element, key by key, as a user would.
