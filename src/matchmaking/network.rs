@@ -8,6 +8,12 @@
 //! Candidates come from an inverted index over each project's strongest features, so a
 //! new or changed project costs work proportional to its neighbourhood, not to the
 //! network.
+//!
+//! A project's nearest projects by that similarity are its *neighbours*. The list shown
+//! re-ranks them with shared neighbours: a candidate that is also close to the project's
+//! own neighbours moves up. Two air-quality networks that word it differently ("NOx en
+//! CO2 sensoren", "fijnstof") are then still found together through the projects both
+//! resemble, while every suggestion keeps direct evidence to show as its reasons.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -18,8 +24,11 @@ use crate::search::analysis;
 use crate::search::thesaurus::Thesaurus;
 use crate::themes::Theme;
 
-/// Most similar projects kept per project.
+/// Most similar projects kept per project (neighbours and the list shown).
 pub const KEEP: usize = 20;
+/// Weight of shared neighbours in the list shown: for each neighbour `b` of `a` whose
+/// own neighbours hold `c`, the weaker of the two similarities counts toward `a`–`c`.
+const SHARED_NEIGHBOUR_WEIGHT: f32 = 0.2;
 /// Below this similarity two projects are not presented as comparable.
 pub const MIN_SIMILARITY: f32 = 0.12;
 /// A project pair counts toward a partnership from this similarity on.
@@ -201,9 +210,20 @@ struct Analyzed {
     counts: BTreeMap<u32, (u32, u32)>,
 }
 
+/// The two lists a project keeps, each with a reverse index.
+#[derive(Clone, Copy)]
+enum List {
+    Neighbours,
+    Shown,
+}
+
 struct Entry {
     input: ProjectInput,
     features: Vec<Feature>,
+    /// The most similar projects of other cities by direct similarity, best first.
+    neighbours: Vec<(u32, f32)>,
+    /// The neighbours re-ranked with shared neighbours: what is shown and what
+    /// partnerships are built from.
     similar: Vec<(u32, f32)>,
 }
 
@@ -277,8 +297,10 @@ pub struct Network {
     vocabulary: Vocabulary,
     entries: Vec<Option<Entry>>,
     index_of: HashMap<i32, u32>,
-    /// For each project, the projects whose similar lists hold it.
+    /// For each project, the projects whose neighbour lists hold it.
     cited_by: Vec<HashSet<u32>>,
+    /// For each project, the projects whose shown similar lists hold it.
+    listed_by: Vec<HashSet<u32>>,
     cities: HashMap<i32, CityInput>,
     projects_of_city: HashMap<i32, HashSet<u32>>,
     partners: HashMap<i32, Vec<Partner>>,
@@ -317,6 +339,7 @@ impl Network {
             entries: Vec::with_capacity(projects.len()),
             index_of: HashMap::with_capacity(projects.len()),
             cited_by: Vec::with_capacity(projects.len()),
+            listed_by: Vec::with_capacity(projects.len()),
             cities: HashMap::new(),
             projects_of_city: HashMap::new(),
             partners: HashMap::new(),
@@ -346,20 +369,23 @@ impl Network {
             network.entries.push(Some(Entry {
                 input: project,
                 features,
+                neighbours: Vec::new(),
                 similar: Vec::new(),
             }));
             network.cited_by.push(HashSet::new());
+            network.listed_by.push(HashSet::new());
         }
         // Sorted once here; later changes insert in place.
         for list in &mut network.vocabulary.postings {
             list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         }
         let mut scratch = Scratch::default();
-        let mut ignored = HashSet::new();
+        let mut dirty = HashSet::new();
         for index in 0..network.entries.len() as u32 {
-            let similar = network.best_matches(index, &mut scratch);
-            network.set_similar(index, similar, &mut ignored);
+            let neighbours = network.best_matches(index, &mut scratch);
+            network.set_neighbours(index, neighbours, &mut dirty);
         }
+        network.rerank(dirty, &mut HashSet::new());
         let city_ids: Vec<i32> = network.cities.keys().copied().collect();
         for city in city_ids {
             network.refresh_partners(city);
@@ -489,8 +515,9 @@ impl Network {
         dot
     }
 
-    /// The most similar projects of other cities, best first: candidates from the
-    /// postings of the project's strongest features, the best of them rescored exactly.
+    /// The neighbours of a project: the most similar projects of other cities, best
+    /// first. Candidates come from the postings of the project's strongest features; the
+    /// best of them are rescored exactly.
     fn best_matches(&self, index: u32, scratch: &mut Scratch) -> Vec<(u32, f32)> {
         let Some(entry) = self.entry(index) else {
             return Vec::new();
@@ -534,29 +561,109 @@ impl Network {
         scored
     }
 
-    /// Replaces a project's similar list. Partner scores read pairs in both directions,
-    /// so the cities of the project and of every old and new member are `affected`.
+    /// Replaces one of a project's lists and keeps its reverse index; returns the old
+    /// list, or `None` for a removed project.
+    fn replace_list(
+        &mut self,
+        list: List,
+        index: u32,
+        new: Vec<(u32, f32)>,
+    ) -> Option<Vec<(u32, f32)>> {
+        let entry = self.entries.get_mut(index as usize)?.as_mut()?;
+        let (slot, reverse) = match list {
+            List::Neighbours => (&mut entry.neighbours, &mut self.cited_by),
+            List::Shown => (&mut entry.similar, &mut self.listed_by),
+        };
+        let old = std::mem::replace(slot, new);
+        for &(member, _) in &old {
+            reverse[member as usize].remove(&index);
+        }
+        for &(member, _) in slot.iter() {
+            reverse[member as usize].insert(index);
+        }
+        Some(old)
+    }
+
+    /// Replaces a project's neighbours. The shown lists that read them — its own and
+    /// those of the projects it is a neighbour of — become `dirty`.
+    fn set_neighbours(
+        &mut self,
+        index: u32,
+        neighbours: Vec<(u32, f32)>,
+        dirty: &mut HashSet<u32>,
+    ) {
+        if self
+            .replace_list(List::Neighbours, index, neighbours)
+            .is_some()
+        {
+            dirty.insert(index);
+            dirty.extend(self.cited_by[index as usize].iter().copied());
+        }
+    }
+
+    /// The shown list of a project: its neighbours and their neighbours, scored by
+    /// direct similarity plus the shared-neighbour evidence.
+    fn reranked(&self, index: u32) -> Vec<(u32, f32)> {
+        let Some(entry) = self.entry(index) else {
+            return Vec::new();
+        };
+        let mut shared: HashMap<u32, f32> =
+            entry.neighbours.iter().map(|&(b, _)| (b, 0.0)).collect();
+        for &(b, ab) in &entry.neighbours {
+            for &(c, bc) in self.entry(b).map_or(&[][..], |e| e.neighbours.as_slice()) {
+                if c != index {
+                    *shared.entry(c).or_default() += ab.min(bc);
+                }
+            }
+        }
+        let direct: HashMap<u32, f32> = entry.neighbours.iter().copied().collect();
+        let mut scored: Vec<(u32, f32)> = shared
+            .into_iter()
+            .filter_map(|(c, evidence)| {
+                let theirs = self.entry(c)?;
+                if theirs.input.city_id == entry.input.city_id {
+                    return None;
+                }
+                let score = match direct.get(&c) {
+                    Some(&score) => score,
+                    None => self.similarity(entry, theirs),
+                };
+                (score >= MIN_SIMILARITY).then_some((c, score + SHARED_NEIGHBOUR_WEIGHT * evidence))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(KEEP);
+        scored.shrink_to_fit();
+        scored
+    }
+
+    /// Recomputes the shown lists of the `dirty` projects; partner scores read pairs in
+    /// both directions, so the cities of each project and of every old and new member
+    /// are `affected`.
+    fn rerank(&mut self, dirty: HashSet<u32>, affected: &mut HashSet<i32>) {
+        let mut dirty: Vec<u32> = dirty.into_iter().collect();
+        dirty.sort_unstable();
+        let lists: Vec<(u32, Vec<(u32, f32)>)> =
+            dirty.into_iter().map(|i| (i, self.reranked(i))).collect();
+        for (index, similar) in lists {
+            self.set_similar(index, similar, affected);
+        }
+    }
+
+    /// Replaces a project's shown list; its city and the cities of its old and new
+    /// members are `affected`.
     fn set_similar(&mut self, index: u32, similar: Vec<(u32, f32)>, affected: &mut HashSet<i32>) {
-        let Some(entry) = self
-            .entries
-            .get_mut(index as usize)
-            .and_then(Option::as_mut)
-        else {
+        if self.entry(index).is_none_or(|e| e.similar == similar) {
+            return;
+        }
+        let old = self
+            .replace_list(List::Shown, index, similar)
+            .unwrap_or_default();
+        let Some(entry) = self.entry(index) else {
             return;
         };
-        let old = std::mem::replace(&mut entry.similar, similar);
         affected.insert(entry.input.city_id);
-        for &(member, _) in &old {
-            self.cited_by[member as usize].remove(&index);
-        }
-        let new: Vec<u32> = self.entries[index as usize]
-            .as_ref()
-            .map(|e| e.similar.iter().map(|&(m, _)| m).collect())
-            .unwrap_or_default();
-        for &member in &new {
-            self.cited_by[member as usize].insert(index);
-        }
-        for member in old.iter().map(|&(m, _)| m).chain(new) {
+        for &(member, _) in old.iter().chain(&entry.similar) {
             if let Some(e) = self.entry(member) {
                 affected.insert(e.input.city_id);
             }
@@ -590,9 +697,10 @@ impl Network {
     /// Returns the cities whose partner lists were recomputed.
     pub fn upsert(&mut self, project: ProjectInput) -> Vec<i32> {
         let mut affected: HashSet<i32> = HashSet::new();
+        let mut dirty: HashSet<u32> = HashSet::new();
         let mut scratch = Scratch::default();
         if let Some(&old) = self.index_of.get(&project.id) {
-            self.detach(old, &mut affected, &mut scratch);
+            self.detach(old, &mut dirty, &mut affected, &mut scratch);
         }
         let analyzed = self.analyze(&project);
         for &id in analyzed.counts.keys() {
@@ -609,26 +717,29 @@ impl Network {
         self.entries.push(Some(Entry {
             input: project,
             features,
+            neighbours: Vec::new(),
             similar: Vec::new(),
         }));
         self.cited_by.push(HashSet::new());
-        let similar = self.best_matches(index, &mut scratch);
-        // The new project enters the lists of those it resembles, where it ranks.
-        for &(other, score) in &similar {
+        self.listed_by.push(HashSet::new());
+        let neighbours = self.best_matches(index, &mut scratch);
+        // The new project enters the neighbours of those it resembles, where it ranks.
+        for &(other, score) in &neighbours {
             let Some(entry) = self.entries.get(other as usize).and_then(Option::as_ref) else {
                 continue;
             };
-            let full = entry.similar.len() >= KEEP;
-            if full && entry.similar.last().is_some_and(|&(_, s)| s >= score) {
+            let full = entry.neighbours.len() >= KEEP;
+            if full && entry.neighbours.last().is_some_and(|&(_, s)| s >= score) {
                 continue;
             }
-            let mut list = entry.similar.clone();
+            let mut list = entry.neighbours.clone();
             let at = list.partition_point(|&(_, s)| s >= score);
             list.insert(at, (index, score));
             list.truncate(KEEP);
-            self.set_similar(other, list, &mut affected);
+            self.set_neighbours(other, list, &mut dirty);
         }
-        self.set_similar(index, similar, &mut affected);
+        self.set_neighbours(index, neighbours, &mut dirty);
+        self.rerank(dirty, &mut affected);
         self.refresh_cities(affected)
     }
 
@@ -647,16 +758,25 @@ impl Network {
         let Some(&index) = self.index_of.get(&project_id) else {
             return Vec::new();
         };
-        let mut affected = HashSet::new();
-        self.detach(index, &mut affected, &mut Scratch::default());
+        let (mut dirty, mut affected) = (HashSet::new(), HashSet::new());
+        self.detach(index, &mut dirty, &mut affected, &mut Scratch::default());
+        self.rerank(dirty, &mut affected);
         self.refresh_cities(affected)
     }
 
-    /// Takes a project out of postings and every list that held it; the lists that lost
-    /// it are recomputed. Collects the affected cities.
-    fn detach(&mut self, index: u32, affected: &mut HashSet<i32>, scratch: &mut Scratch) {
-        // Its own list goes first: those members lose a pair too.
+    /// Takes a project out of postings and every list that held it; the neighbour lists
+    /// that lost it are recomputed, the shown lists that held it become `dirty`.
+    fn detach(
+        &mut self,
+        index: u32,
+        dirty: &mut HashSet<u32>,
+        affected: &mut HashSet<i32>,
+        scratch: &mut Scratch,
+    ) {
+        // Its own lists go first: those members lose a pair too.
+        self.set_neighbours(index, Vec::new(), dirty);
         self.set_similar(index, Vec::new(), affected);
+        dirty.extend(self.listed_by[index as usize].drain());
         let Some(entry) = self.entries.get_mut(index as usize).and_then(Option::take) else {
             return;
         };
@@ -671,8 +791,8 @@ impl Network {
         affected.insert(entry.input.city_id);
         let citing: Vec<u32> = self.cited_by[index as usize].drain().collect();
         for other in citing {
-            let similar = self.best_matches(other, scratch);
-            self.set_similar(other, similar, affected);
+            let neighbours = self.best_matches(other, scratch);
+            self.set_neighbours(other, neighbours, dirty);
         }
     }
 
@@ -823,7 +943,7 @@ impl Network {
         for &a in self.projects_of_city.get(&city_id).into_iter().flatten() {
             let Some(entry) = self.entry(a) else { continue };
             let forward = entry.similar.iter().copied();
-            let backward = self.cited_by[a as usize].iter().filter_map(|&b| {
+            let backward = self.listed_by[a as usize].iter().filter_map(|&b| {
                 let other = self.entry(b)?;
                 let score = other.similar.iter().find(|&&(x, _)| x == a)?.1;
                 Some((b, score))
@@ -1084,6 +1204,34 @@ mod tests {
         assert!(!reasons
             .iter()
             .any(|r| matches!(r, Reason::Words(w) if w.contains(&"traffic".to_owned()))));
+    }
+
+    #[test]
+    fn a_project_close_to_our_neighbours_ranks_above_an_equally_close_stranger() {
+        let words = |id, city_id, text: &str| project(id, city_id, "", text, Stage::Pilot);
+        let net = network(vec![
+            words(1, 1, "kwartel zwaluw knutsel"),
+            words(2, 2, "kwartel zwaluw reiger"),
+            // 3 and 4 share exactly as much with 1 ("knutsel" and a word as rare),
+            // but 4 also resembles 2, which resembles 1.
+            words(3, 3, "knutsel mus"),
+            words(4, 3, "knutsel reiger"),
+            words(5, 1, "mus"),
+        ]);
+        let entry = |id| net.entry(net.index_of[&id]).expect("entry");
+        let (ours, stranger, close) = (entry(1), entry(3), entry(4));
+        assert_eq!(
+            net.similarity(ours, stranger),
+            net.similarity(ours, close),
+            "the direct evidence is the same"
+        );
+        let order: Vec<i32> = net
+            .similar(1, 5)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.project_id)
+            .collect();
+        assert_eq!(order, vec![2, 4, 3]);
     }
 
     #[test]
