@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::specs;
 use crate::support::session::{Session, PASSWORD};
 use crate::support::smtp::SmtpSink;
-use crate::support::{Backend, TestApp};
+use crate::support::{eventually, Backend, TestApp};
 
 specs![
     fresh:
@@ -193,17 +193,6 @@ fn search_titles(app: &TestApp, q: &str) -> Vec<String> {
         .iter()
         .map(|r| r["title"].as_str().unwrap_or("").to_owned())
         .collect()
-}
-
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !check() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never happened: {what}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
 }
 
 // ---- registration -------------------------------------------------------------

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::specs;
-use crate::support::{assert_api_error, TestApp};
+use crate::support::{assert_api_error, poll, TestApp};
 
 specs! {
     shared:
@@ -368,13 +368,11 @@ fn imported_project_is_searchable_within_a_second(app: &mut TestApp) {
     app.import_projects(vec![new_project(1, "Zeppelinhaven")]);
     let imported = Instant::now();
     // Poll generously; the indexer's bound is one second (a wake-up or its 0.5 s poll).
-    while total_for(app, "zeppelinhaven") == 0 {
-        assert!(
-            imported.elapsed() < Duration::from_secs(10),
-            "not searchable after 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    poll(
+        Duration::from_secs(10),
+        || "not searchable".to_owned(),
+        || (total_for(app, "zeppelinhaven") > 0).then_some(()),
+    );
     eprintln!(
         "searchable {} ms after the import committed",
         imported.elapsed().as_millis()

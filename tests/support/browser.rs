@@ -4,9 +4,11 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
+
+use super::poll;
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -78,11 +80,11 @@ impl Browser {
             .spawn()
             .expect("start chromedriver");
         let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while agent().get(&format!("{endpoint}/status")).call().is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        poll(
+            Duration::from_secs(20),
+            || "chromedriver did not start".to_owned(),
+            || agent().get(&format!("{endpoint}/status")).call().ok(),
+        );
         let profile = tempfile::tempdir().expect("profile dir");
         let args = [
             "--headless".to_owned(),
@@ -174,23 +176,19 @@ impl Browser {
     pub fn click_to_navigate(&self, css: &str) {
         self.script("window.__stadsmaatOldPage = true;");
         self.click(css);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            // While the pages swap, a script may fail; that only means "not yet".
-            let loaded = self.try_post(
-                &format!("/session/{}/execute/sync", self.session),
-                json!({"script": "return window.__stadsmaatOldPage === undefined \
-                                  && document.readyState === 'complete';", "args": []}),
-            );
-            if loaded == Ok(Value::Bool(true)) {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "clicking {css} did not load a new page within 10 s"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        poll(
+            Duration::from_secs(10),
+            || format!("clicking {css} did not load a new page"),
+            || {
+                // While the pages swap, a script may fail; that only means "not yet".
+                let loaded = self.try_post(
+                    &format!("/session/{}/execute/sync", self.session),
+                    json!({"script": "return window.__stadsmaatOldPage === undefined \
+                                      && document.readyState === 'complete';", "args": []}),
+                );
+                (loaded == Ok(Value::Bool(true))).then_some(())
+            },
+        );
     }
 
     /// Types `text` into the element, key by key, as a user would.

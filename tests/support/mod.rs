@@ -17,6 +17,35 @@ use diesel::{Connection, PgConnection};
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// Polls `check` until it gives a value. After `limit` the test fails with `what`, built
+/// only then so that it can describe the last state. Every wait in the suite goes through
+/// here, so none is unbounded.
+pub fn poll<T>(
+    limit: Duration,
+    what: impl FnOnce() -> String,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        if Instant::now() >= deadline {
+            panic!("{} (gave up after {limit:?})", what());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits (at most 15 s) until `check` holds.
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    poll(
+        Duration::from_secs(15),
+        || format!("never happened: {what}"),
+        || check().then_some(()),
+    )
+}
+
 /// The environment variable naming a PostgreSQL database the suite may use. Each app
 /// gets its own schema in it, dropped afterwards.
 pub const POSTGRES_ENV: &str = "STADSMAAT_TEST_POSTGRES_URL";
@@ -180,26 +209,26 @@ impl TestApp {
             .spawn()
             .expect("start stadsmaat");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                panic!(
-                    "stadsmaat exited with {status} before serving:\n{}",
-                    self.log()
-                );
-            }
-            if matches!(self.try_get("/api/v1/health"), Ok((200, _))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "stadsmaat did not become healthy within 60 s:\n{}",
-            self.log()
+        let log_path = self.log_path.clone();
+        poll(
+            Duration::from_secs(60),
+            || {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                format!("stadsmaat did not become healthy:\n{log}")
+            },
+            || {
+                if let Some(status) = self
+                    .child
+                    .as_mut()
+                    .and_then(|c| c.try_wait().ok().flatten())
+                {
+                    panic!(
+                        "stadsmaat exited with {status} before serving:\n{}",
+                        self.log()
+                    );
+                }
+                matches!(self.try_get("/api/v1/health"), Ok((200, _))).then_some(())
+            },
         );
     }
 

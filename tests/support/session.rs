@@ -6,9 +6,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{Response, TestApp};
+use super::{poll, Response, TestApp};
 
 /// The password every test account gets: long and uncommon enough for the rules.
 pub const PASSWORD: &str = "paars olifantje fietst";
@@ -174,19 +174,11 @@ impl TestApp {
 
     /// Waits (bounded) for the `n`th message to `to` and returns it.
     pub fn wait_for_mail(&self, to: &str, n: usize) -> Mail {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let mails: Vec<Mail> = self.outbox().into_iter().filter(|m| m.to == to).collect();
-            if let Some(mail) = mails.get(n - 1) {
-                return mail.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no mail #{n} to {to}; outbox: {:?}",
-                self.outbox()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        poll(
+            Duration::from_secs(15),
+            || format!("no mail #{n} to {to}; outbox: {:?}", self.outbox()),
+            || self.mails_to(to).into_iter().nth(n - 1),
+        )
     }
 
     pub fn mails_to(&self, to: &str) -> Vec<Mail> {

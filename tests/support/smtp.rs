@@ -6,7 +6,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::poll;
 
 #[derive(Clone, Debug)]
 pub struct Received {
@@ -53,16 +55,14 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Waits (bounded) until `n` messages have arrived.
+    /// Waits (at most 15 s) until `n` messages have arrived.
     pub fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let got = self.received.lock().expect("lock").clone();
-            if got.len() >= n || Instant::now() > deadline {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let received = || self.received.lock().expect("lock").clone();
+        poll(
+            Duration::from_secs(15),
+            || format!("{} of {n} messages arrived", received().len()),
+            || Some(received()).filter(|got| got.len() >= n),
+        )
     }
 }
 
