@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::specs;
-use crate::support::{assert_api_error, TestApp};
+use crate::support::{assert_api_error, poll, TestApp};
 
 specs![
     shared:
@@ -24,6 +24,7 @@ specs![
         network_page_draws_every_city_on_the_map_with_a_text_alternative;
     fresh:
         imported_project_changes_suggestions_without_restart,
+        many_changes_rebuild_the_network_from_the_database,
 ];
 
 fn project_id(app: &TestApp, source_ref: &str) -> i64 {
@@ -245,17 +246,15 @@ fn imported_project_changes_suggestions_without_restart(app: &mut TestApp) {
         "description_origin": "report", "theme": "mobility", "stage": "pilot"
     })]);
     let imported = Instant::now();
-    loop {
-        let now = similar(app, "6.3", 5);
-        if now.iter().any(|r| r["project"]["source_ref"] == "40.150") {
-            break;
-        }
-        assert!(
-            imported.elapsed() < Duration::from_secs(10),
-            "not among Apeldoorn's comparable pilots 10 s after the import: {now:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let is_new = |r: &Value| r["project"]["source_ref"] == "40.150";
+    poll(
+        Duration::from_secs(10),
+        || {
+            let now = similar(app, "6.3", 5);
+            format!("not among Apeldoorn's comparable pilots after the import: {now:?}")
+        },
+        || similar(app, "6.3", 5).iter().any(is_new).then_some(()),
+    );
     eprintln!(
         "suggested {} ms after the import committed",
         imported.elapsed().as_millis()
@@ -266,5 +265,34 @@ fn imported_project_changes_suggestions_without_restart(app: &mut TestApp) {
             |p| p["city"]["slug"] == "apeldoorn" && p["reasons"].to_string().contains("40.150")
         ),
         "Zwolle's partners now name the new pair"
+    );
+}
+
+fn many_changes_rebuild_the_network_from_the_database(app: &mut TestApp) {
+    let builds = |app: &TestApp| app.log().matches("matchmaking network built").count();
+    assert_eq!(builds(app), 1, "built once at start");
+    // More new projects than the network takes before its weights are out of date.
+    let projects: Vec<Value> = (0..60)
+        .map(|n| {
+            serde_json::json!({
+                "source_ref": format!("40.{}", 200 + n), "city": "zwolle",
+                "title": format!("Talking Traffic kruispunt {n}"),
+                "description": "Zwolle vervangt verkeerslichten door iVRI's in het programma Talking Traffic.",
+                "description_origin": "report", "theme": "mobility", "stage": "pilot"
+            })
+        })
+        .collect();
+    app.import_projects(projects);
+    poll(
+        Duration::from_secs(15),
+        || format!("the network was not rebuilt:\n{}", app.log()),
+        || (builds(app) >= 2).then_some(()),
+    );
+    let suggested = similar(app, "6.3", 20);
+    assert!(
+        suggested.iter().any(|r| r["project"]["source_ref"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("40.2"))),
+        "the rebuilt network holds the new projects: {suggested:?}"
     );
 }

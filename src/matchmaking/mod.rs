@@ -1,6 +1,7 @@
 //! Matchmaking: comparable pilots in other cities and partner cities, each with reasons a
 //! civil servant can check at a glance. `network` computes (in memory, derived from the
-//! database at start and kept current through the change feed of the search queue);
+//! database at start, kept current through the change feed of the search queue and
+//! rebuilt from the database once many projects changed);
 //! `reasons` words the evidence; `api` and `pages` show it; `map` draws the network.
 
 pub mod api;
@@ -10,7 +11,7 @@ pub mod pages;
 pub mod reasons;
 pub mod view;
 
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use diesel::prelude::*;
 
@@ -30,35 +31,26 @@ pub const MAX_LIMIT: i64 = network::KEEP as i64;
 /// The live network, shared by all workers.
 pub struct Matchmaking {
     network: RwLock<Network>,
+    thesaurus: Arc<Thesaurus>,
 }
 
 impl Matchmaking {
     /// Builds the network from everything in the database.
     pub fn load(db: &Database, thesaurus: Arc<Thesaurus>) -> Result<Arc<Self>, String> {
         let mut conn = db.connection().map_err(|e| e.to_string())?;
-        let started = std::time::Instant::now();
-        let cities = load_cities(&mut conn).map_err(|e| e.to_string())?;
-        let ids = Project::all_ids(&mut conn).map_err(|e| e.to_string())?;
-        let mut projects = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let rows = Project::by_ids(&mut conn, chunk).map_err(|e| e.to_string())?;
-            projects.extend(rows.into_iter().map(project_input));
-        }
-        let network = Network::build(thesaurus, cities, projects);
-        tracing::info!(
-            projects = network.project_count(),
-            millis = started.elapsed().as_millis() as u64,
-            "matchmaking network built"
-        );
+        let network = build(&mut conn, thesaurus.clone()).map_err(|e| e.to_string())?;
         Ok(Arc::new(Matchmaking {
             network: RwLock::new(network),
+            thesaurus,
         }))
     }
 
     pub fn read(&self) -> AppResult<RwLockReadGuard<'_, Network>> {
-        self.network
-            .read()
-            .map_err(|_| AppError::Internal("matchmaking state poisoned".into()))
+        self.network.read().map_err(|_| poisoned())
+    }
+
+    fn write(&self) -> AppResult<RwLockWriteGuard<'_, Network>> {
+        self.network.write().map_err(|_| poisoned())
     }
 }
 
@@ -78,10 +70,7 @@ impl Follower for Matchmaking {
         } else {
             None
         };
-        let mut network = self
-            .network
-            .write()
-            .map_err(|_| AppError::Internal("matchmaking state poisoned".into()))?;
+        let mut network = self.write()?;
         if let Some(cities) = cities {
             network.update_cities(cities);
         }
@@ -93,8 +82,38 @@ impl Follower for Matchmaking {
         for row in rows {
             network.upsert(project_input(row));
         }
+        let rebuild = network.wants_rebuild();
+        drop(network);
+        if rebuild {
+            // Built beside the live network, which keeps answering meanwhile. Changes are
+            // applied one batch at a time on this thread, so none can slip in between.
+            let fresh = build(conn, self.thesaurus.clone())?;
+            *self.write()? = fresh;
+        }
         Ok(())
     }
+}
+
+fn poisoned() -> AppError {
+    AppError::Internal("matchmaking state poisoned".into())
+}
+
+/// Builds the network from everything in the database.
+fn build(conn: &mut DbConnection, thesaurus: Arc<Thesaurus>) -> AppResult<Network> {
+    let started = std::time::Instant::now();
+    let cities = load_cities(conn)?;
+    let ids = Project::all_ids(conn)?;
+    let mut projects = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        projects.extend(Project::by_ids(conn, chunk)?.into_iter().map(project_input));
+    }
+    let network = Network::build(thesaurus, cities, projects);
+    tracing::info!(
+        projects = network.project_count(),
+        millis = started.elapsed().as_millis() as u64,
+        "matchmaking network built"
+    );
+    Ok(network)
 }
 
 fn project_input(project: Project) -> ProjectInput {

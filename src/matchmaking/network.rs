@@ -37,6 +37,10 @@ const PAIR_MIN: f32 = 0.2;
 const PAIRS_PER_PARTNER: usize = 5;
 /// Partner cities kept per city.
 pub const PARTNERS_KEPT: usize = 20;
+/// A network changed in more than this share of its projects (and at least
+/// `REBUILD_MIN_CHANGES` of them) is rebuilt, to weigh everything by current frequencies.
+const REBUILD_SHARE: f32 = 0.1;
+const REBUILD_MIN_CHANGES: usize = 50;
 
 /// Feature weights before normalisation: a shared named programme or thesaurus concept
 /// says more than a shared word.
@@ -313,6 +317,9 @@ pub struct Network {
     /// Stems of city names: a city named in a text is not what the project is about.
     city_stems: HashSet<String>,
     live: usize,
+    /// Projects added, changed or removed since the build. Their weights use the document
+    /// frequencies of their own time, so after many changes the network asks for a rebuild.
+    changes_since_build: usize,
 }
 
 fn stage_rank(stage: Stage) -> Option<u8> {
@@ -348,6 +355,7 @@ impl Network {
             programme_names: Vec::new(),
             city_stems: HashSet::new(),
             live: 0,
+            changes_since_build: 0,
         };
         network.set_cities(cities);
         // Document frequencies first, so every vector is weighted by the final idf.
@@ -707,6 +715,7 @@ impl Network {
             self.vocabulary.df[id as usize] += 1;
         }
         self.live += 1;
+        self.changes_since_build += 1;
         let features = self.weigh(&analyzed);
         let index = self.entries.len() as u32;
         for &f in &features {
@@ -760,6 +769,7 @@ impl Network {
         };
         let (mut dirty, mut affected) = (HashSet::new(), HashSet::new());
         self.detach(index, &mut dirty, &mut affected, &mut Scratch::default());
+        self.changes_since_build += 1;
         self.rerank(dirty, &mut affected);
         self.refresh_cities(affected)
     }
@@ -812,6 +822,13 @@ impl Network {
 
     pub fn project_count(&self) -> usize {
         self.live
+    }
+
+    /// So many projects changed since the build that the weights of the others (document
+    /// frequencies) are out of date: time to build anew from the database.
+    pub fn wants_rebuild(&self) -> bool {
+        let limit = (self.live as f32 * REBUILD_SHARE) as usize;
+        self.changes_since_build > limit.max(REBUILD_MIN_CHANGES)
     }
 
     /// The projects of other cities most like this one, with reasons; `None` for an
@@ -1232,6 +1249,17 @@ mod tests {
             .map(|s| s.project_id)
             .collect();
         assert_eq!(order, vec![2, 4, 3]);
+    }
+
+    #[test]
+    fn a_network_changed_in_many_projects_asks_for_a_rebuild() {
+        let mut net = network(vec![traffic(1, 1, Stage::Pilot), parking(2, 2)]);
+        for id in 3..3 + REBUILD_MIN_CHANGES as i32 {
+            net.upsert(parking(id, 3));
+        }
+        assert!(!net.wants_rebuild(), "a few changes are taken in place");
+        net.remove(3);
+        assert!(net.wants_rebuild());
     }
 
     #[test]
