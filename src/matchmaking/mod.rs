@@ -11,6 +11,7 @@ pub mod pages;
 pub mod reasons;
 pub mod view;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use diesel::prelude::*;
@@ -32,6 +33,9 @@ pub const MAX_LIMIT: i64 = network::KEEP as i64;
 pub struct Matchmaking {
     network: RwLock<Network>,
     thesaurus: Arc<Thesaurus>,
+    /// Set when so many changes came that the network is built anew once the queue is
+    /// empty; changes arriving meanwhile are left to that build.
+    rebuild_pending: AtomicBool,
 }
 
 impl Matchmaking {
@@ -42,6 +46,7 @@ impl Matchmaking {
         Ok(Arc::new(Matchmaking {
             network: RwLock::new(network),
             thesaurus,
+            rebuild_pending: AtomicBool::new(false),
         }))
     }
 
@@ -56,8 +61,14 @@ impl Matchmaking {
 
 impl Follower for Matchmaking {
     /// Applies changed records (from the search queue, after they committed): projects
-    /// are re-read and replaced or removed; a changed city refreshes the city data.
+    /// are re-read and replaced or removed; a changed city refreshes the city data. A
+    /// burst that would put the weights out of date is left to a rebuild instead.
     fn apply_changes(&self, conn: &mut DbConnection, records: &[(DocKind, i32)]) -> AppResult<()> {
+        if self.rebuild_pending.load(Ordering::Acquire) || self.read()?.wants_rebuild(records.len())
+        {
+            self.rebuild_pending.store(true, Ordering::Release);
+            return Ok(());
+        }
         let project_ids: Vec<i32> = records
             .iter()
             .filter(|(k, _)| *k == DocKind::Project)
@@ -82,14 +93,26 @@ impl Follower for Matchmaking {
         for row in rows {
             network.upsert(project_input(row));
         }
-        let rebuild = network.wants_rebuild();
-        drop(network);
-        if rebuild {
-            // Built beside the live network, which keeps answering meanwhile. Changes are
-            // applied one batch at a time on this thread, so none can slip in between.
-            let fresh = build(conn, self.thesaurus.clone())?;
-            *self.write()? = fresh;
+        Ok(())
+    }
+
+    /// Builds the network anew from the database when a burst of changes asked for it.
+    /// The live network keeps answering meanwhile; changes committed during the build
+    /// are in it or still queued, and applying one twice changes nothing.
+    fn caught_up(&self, conn: &mut DbConnection) -> AppResult<()> {
+        if !self.rebuild_pending.swap(false, Ordering::AcqRel) {
+            return Ok(());
         }
+        let fresh = match build(conn, self.thesaurus.clone()) {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                self.rebuild_pending.store(true, Ordering::Release);
+                return Err(e);
+            }
+        };
+        // The old network is freed after the lock is released.
+        let old = std::mem::replace(&mut *self.write()?, fresh);
+        drop(old);
         Ok(())
     }
 }

@@ -722,6 +722,8 @@ impl Network {
             self.vocabulary.add_posting(f, index);
         }
         self.index_of.insert(project.id, index);
+        // Its city's theme profile changed, even when the project matches nothing.
+        affected.insert(project.city_id);
         self.join_city(&project, index);
         self.entries.push(Some(Entry {
             input: project,
@@ -824,11 +826,12 @@ impl Network {
         self.live
     }
 
-    /// So many projects changed since the build that the weights of the others (document
-    /// frequencies) are out of date: time to build anew from the database.
-    pub fn wants_rebuild(&self) -> bool {
+    /// With `coming` more changes, so many projects will have changed since the build
+    /// that the weights of the others (document frequencies) are out of date: time to
+    /// build anew from the database.
+    pub fn wants_rebuild(&self, coming: usize) -> bool {
         let limit = (self.live as f32 * REBUILD_SHARE) as usize;
-        self.changes_since_build > limit.max(REBUILD_MIN_CHANGES)
+        self.changes_since_build + coming > limit.max(REBUILD_MIN_CHANGES)
     }
 
     /// The projects of other cities most like this one, with reasons; `None` for an
@@ -1252,14 +1255,23 @@ mod tests {
     }
 
     #[test]
+    fn a_project_matching_nothing_still_refreshes_its_city() {
+        let mut net = network(vec![traffic(1, 1, Stage::Pilot), traffic(2, 2, Stage::Pilot)]);
+        let lonely = project(3, 3, "Zeppelinhaven", "", Stage::Idea);
+        // Its city's theme profile changed, so its partners' shared themes may have too.
+        assert_eq!(net.upsert(lonely), vec![3]);
+    }
+
+    #[test]
     fn a_network_changed_in_many_projects_asks_for_a_rebuild() {
         let mut net = network(vec![traffic(1, 1, Stage::Pilot), parking(2, 2)]);
         for id in 3..3 + REBUILD_MIN_CHANGES as i32 {
             net.upsert(parking(id, 3));
         }
-        assert!(!net.wants_rebuild(), "a few changes are taken in place");
+        assert!(!net.wants_rebuild(0), "a few changes are taken in place");
+        assert!(net.wants_rebuild(1), "one more is too many");
         net.remove(3);
-        assert!(net.wants_rebuild());
+        assert!(net.wants_rebuild(0));
     }
 
     #[test]

@@ -19,6 +19,12 @@ const POLL: Duration = Duration::from_millis(500);
 /// A derived view kept current by the queue's changes, besides the index.
 pub trait Follower: Send + Sync {
     fn apply_changes(&self, conn: &mut DbConnection, records: &[(DocKind, i32)]) -> AppResult<()>;
+
+    /// The queue is empty: every committed change has been applied. A follower that put
+    /// off work during a burst of changes does it now.
+    fn caught_up(&self, _conn: &mut DbConnection) -> AppResult<()> {
+        Ok(())
+    }
 }
 
 pub struct Indexer {
@@ -75,6 +81,11 @@ impl Indexer {
             // Only after the index committed: a crash in between indexes these again.
             queue::remove_through(&mut conn, batch.through)?;
             handled += batch.records.len();
+        }
+        for follower in &self.followers {
+            if let Err(e) = follower.caught_up(&mut conn) {
+                tracing::error!(error = %e, "a derived view failed to catch up");
+            }
         }
         Ok(handled)
     }
