@@ -1256,7 +1256,10 @@ mod tests {
 
     #[test]
     fn a_project_matching_nothing_still_refreshes_its_city() {
-        let mut net = network(vec![traffic(1, 1, Stage::Pilot), traffic(2, 2, Stage::Pilot)]);
+        let mut net = network(vec![
+            traffic(1, 1, Stage::Pilot),
+            traffic(2, 2, Stage::Pilot),
+        ]);
         let lonely = project(3, 3, "Zeppelinhaven", "", Stage::Idea);
         // Its city's theme profile changed, so its partners' shared themes may have too.
         assert_eq!(net.upsert(lonely), vec![3]);
