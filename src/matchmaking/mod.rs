@@ -32,7 +32,6 @@ pub const MAX_LIMIT: i64 = network::KEEP as i64;
 /// The live network, shared by all workers.
 pub struct Matchmaking {
     network: RwLock<Network>,
-    thesaurus: Arc<Thesaurus>,
     /// Set when so many changes came that the network is built anew once the queue is
     /// empty; changes arriving meanwhile are left to that build.
     rebuild_pending: AtomicBool,
@@ -42,10 +41,9 @@ impl Matchmaking {
     /// Builds the network from everything in the database.
     pub fn load(db: &Database, thesaurus: Arc<Thesaurus>) -> Result<Arc<Self>, String> {
         let mut conn = db.connection().map_err(|e| e.to_string())?;
-        let network = build(&mut conn, thesaurus.clone()).map_err(|e| e.to_string())?;
+        let network = build(&mut conn, thesaurus).map_err(|e| e.to_string())?;
         Ok(Arc::new(Matchmaking {
             network: RwLock::new(network),
-            thesaurus,
             rebuild_pending: AtomicBool::new(false),
         }))
     }
@@ -103,13 +101,10 @@ impl Follower for Matchmaking {
         if !self.rebuild_pending.swap(false, Ordering::AcqRel) {
             return Ok(());
         }
-        let fresh = match build(conn, self.thesaurus.clone()) {
-            Ok(fresh) => fresh,
-            Err(e) => {
-                self.rebuild_pending.store(true, Ordering::Release);
-                return Err(e);
-            }
-        };
+        let thesaurus = self.read()?.thesaurus();
+        // A failed build is tried again at the next empty queue.
+        let fresh = build(conn, thesaurus)
+            .inspect_err(|_| self.rebuild_pending.store(true, Ordering::Release))?;
         // The old network is freed after the lock is released.
         let old = std::mem::replace(&mut *self.write()?, fresh);
         drop(old);

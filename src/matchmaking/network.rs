@@ -385,7 +385,7 @@ impl Network {
         }
         // Sorted once here; later changes insert in place.
         for list in &mut network.vocabulary.postings {
-            list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            list.sort_by(best_first);
         }
         let mut scratch = Scratch::default();
         let mut dirty = HashSet::new();
@@ -548,9 +548,8 @@ impl Network {
                     .is_some_and(|o| o.input.city_id != entry.input.city_id)
             })
             .collect();
-        let by_score = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if candidates.len() > RESCORED {
-            candidates.select_nth_unstable_by(RESCORED, by_score);
+            candidates.select_nth_unstable_by(RESCORED, best_first);
             candidates.truncate(RESCORED);
         }
         let mut scored: Vec<(u32, f32)> = Vec::with_capacity(KEEP);
@@ -563,7 +562,7 @@ impl Network {
                 scored.push((other, score));
             }
         }
-        scored.sort_by(by_score);
+        scored.sort_by(best_first);
         scored.truncate(KEEP);
         scored.shrink_to_fit();
         scored
@@ -615,31 +614,32 @@ impl Network {
         let Some(entry) = self.entry(index) else {
             return Vec::new();
         };
-        let mut shared: HashMap<u32, f32> =
-            entry.neighbours.iter().map(|&(b, _)| (b, 0.0)).collect();
+        // candidate → (direct similarity where already known, shared-neighbour evidence)
+        let mut candidates: HashMap<u32, (Option<f32>, f32)> = entry
+            .neighbours
+            .iter()
+            .map(|&(b, ab)| (b, (Some(ab), 0.0)))
+            .collect();
         for &(b, ab) in &entry.neighbours {
             for &(c, bc) in self.entry(b).map_or(&[][..], |e| e.neighbours.as_slice()) {
                 if c != index {
-                    *shared.entry(c).or_default() += ab.min(bc);
+                    candidates.entry(c).or_insert((None, 0.0)).1 += ab.min(bc);
                 }
             }
         }
-        let direct: HashMap<u32, f32> = entry.neighbours.iter().copied().collect();
-        let mut scored: Vec<(u32, f32)> = shared
+        let mut scored: Vec<(u32, f32)> = candidates
             .into_iter()
-            .filter_map(|(c, evidence)| {
+            .filter_map(|(c, (direct, evidence))| {
                 let theirs = self.entry(c)?;
                 if theirs.input.city_id == entry.input.city_id {
                     return None;
                 }
-                let score = match direct.get(&c) {
-                    Some(&score) => score,
-                    None => self.similarity(entry, theirs),
-                };
-                (score >= MIN_SIMILARITY).then_some((c, score + SHARED_NEIGHBOUR_WEIGHT * evidence))
+                let direct = direct.unwrap_or_else(|| self.similarity(entry, theirs));
+                (direct >= MIN_SIMILARITY)
+                    .then_some((c, direct + SHARED_NEIGHBOUR_WEIGHT * evidence))
             })
             .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.sort_by(best_first);
         scored.truncate(KEEP);
         scored.shrink_to_fit();
         scored
@@ -820,6 +820,11 @@ impl Network {
 
     pub fn contains(&self, project_id: i32) -> bool {
         self.index_of.contains_key(&project_id)
+    }
+
+    /// The thesaurus the network reads texts with, for building it anew.
+    pub fn thesaurus(&self) -> std::sync::Arc<Thesaurus> {
+        self.thesaurus.clone()
     }
 
     pub fn project_count(&self) -> usize {
@@ -1081,6 +1086,11 @@ fn shared_features<'a>(
         }
         None
     })
+}
+
+/// Orders scored projects best first; the lower index breaks ties, so lists are stable.
+fn best_first(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
 }
 
 /// The themes both cities have most projects in (up to two).
