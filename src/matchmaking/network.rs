@@ -385,7 +385,7 @@ impl Network {
         }
         // Sorted once here; later changes insert in place.
         for list in &mut network.vocabulary.postings {
-            list.sort_by(best_first);
+            list.sort_by(by_weight);
         }
         let mut scratch = Scratch::default();
         let mut dirty = HashSet::new();
@@ -549,7 +549,7 @@ impl Network {
             })
             .collect();
         if candidates.len() > RESCORED {
-            candidates.select_nth_unstable_by(RESCORED, best_first);
+            candidates.select_nth_unstable_by(RESCORED, |a, b| self.best_first(a, b));
             candidates.truncate(RESCORED);
         }
         let mut scored: Vec<(u32, f32)> = Vec::with_capacity(KEEP);
@@ -562,10 +562,21 @@ impl Network {
                 scored.push((other, score));
             }
         }
-        scored.sort_by(best_first);
+        scored.sort_by(|a, b| self.best_first(a, b));
         scored.truncate(KEEP);
         scored.shrink_to_fit();
         scored
+    }
+
+    /// Orders scored projects best first; ties go to the lower project id, so a list
+    /// does not depend on the order its projects arrived or were last edited in.
+    fn best_first(&self, a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+        b.1.total_cmp(&a.1)
+            .then_with(|| self.project_id(a.0).cmp(&self.project_id(b.0)))
+    }
+
+    fn project_id(&self, index: u32) -> Option<i32> {
+        self.entry(index).map(|e| e.input.id)
     }
 
     /// Replaces one of a project's lists and keeps its reverse index; returns the old
@@ -639,7 +650,7 @@ impl Network {
                     .then_some((c, direct + SHARED_NEIGHBOUR_WEIGHT * evidence))
             })
             .collect();
-        scored.sort_by(best_first);
+        scored.sort_by(|a, b| self.best_first(a, b));
         scored.truncate(KEEP);
         scored.shrink_to_fit();
         scored
@@ -739,12 +750,13 @@ impl Network {
             let Some(entry) = self.entries.get(other as usize).and_then(Option::as_ref) else {
                 continue;
             };
+            let before = |x: &(u32, f32)| self.best_first(x, &(index, score)).is_lt();
             let full = entry.neighbours.len() >= KEEP;
-            if full && entry.neighbours.last().is_some_and(|&(_, s)| s >= score) {
+            if full && entry.neighbours.last().is_some_and(before) {
                 continue;
             }
             let mut list = entry.neighbours.clone();
-            let at = list.partition_point(|&(_, s)| s >= score);
+            let at = list.partition_point(before);
             list.insert(at, (index, score));
             list.truncate(KEEP);
             self.set_neighbours(other, list, &mut dirty);
@@ -1004,7 +1016,10 @@ impl Network {
         candidates.dedup();
         for other_id in candidates {
             let mut list = pairs.remove(&other_id).unwrap_or_default();
-            list.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+            list.sort_by(|x, y| {
+                self.best_first(&(x.0, x.2), &(y.0, y.2))
+                    .then_with(|| self.project_id(x.1).cmp(&self.project_id(y.1)))
+            });
             let (mut used_ours, mut used_theirs) = (HashSet::new(), HashSet::new());
             let mut chosen = Vec::new();
             for (a, b, score) in list {
@@ -1088,8 +1103,8 @@ fn shared_features<'a>(
     })
 }
 
-/// Orders scored projects best first; the lower index breaks ties, so lists are stable.
-fn best_first(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+/// Orders a posting list by weight; the lower index breaks ties, so it is stable.
+fn by_weight(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
     b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
 }
 
@@ -1262,6 +1277,19 @@ mod tests {
             .map(|s| s.project_id)
             .collect();
         assert_eq!(order, vec![2, 4, 3]);
+    }
+
+    #[test]
+    fn equally_close_projects_rank_by_id_also_after_an_edit() {
+        let mut net = network(vec![parking(1, 1), parking(2, 2), parking(3, 3)]);
+        let order = |net: &Network| -> Vec<i32> {
+            let similar = net.similar(3, 10).unwrap_or_default();
+            similar.iter().map(|s| s.project_id).collect()
+        };
+        assert_eq!(order(&net), vec![1, 2]);
+        // An edit gives the project a new place in the network's storage.
+        net.upsert(parking(1, 1));
+        assert_eq!(order(&net), vec![1, 2]);
     }
 
     #[test]
