@@ -303,8 +303,9 @@ pub struct Network {
     index_of: HashMap<i32, u32>,
     /// For each project, the projects whose neighbour lists hold it.
     cited_by: Vec<HashSet<u32>>,
-    /// For each project, the projects whose shown similar lists hold it.
-    listed_by: Vec<HashSet<u32>>,
+    /// For each project, the projects whose shown similar lists hold it, with its score
+    /// there (partner pairs read it without visiting those lists).
+    listed_by: Vec<HashMap<u32, f32>>,
     cities: HashMap<i32, CityInput>,
     projects_of_city: HashMap<i32, HashSet<u32>>,
     partners: HashMap<i32, Vec<Partner>>,
@@ -381,7 +382,7 @@ impl Network {
                 similar: Vec::new(),
             }));
             network.cited_by.push(HashSet::new());
-            network.listed_by.push(HashSet::new());
+            network.listed_by.push(HashMap::new());
         }
         // Sorted once here; later changes insert in place.
         for list in &mut network.vocabulary.postings {
@@ -588,17 +589,18 @@ impl Network {
         new: Vec<(u32, f32)>,
     ) -> Option<Vec<(u32, f32)>> {
         let entry = self.entries.get_mut(index as usize)?.as_mut()?;
-        let (slot, reverse) = match list {
-            List::Neighbours => (&mut entry.neighbours, &mut self.cited_by),
-            List::Shown => (&mut entry.similar, &mut self.listed_by),
+        let old = match list {
+            List::Neighbours => {
+                let old = std::mem::replace(&mut entry.neighbours, new);
+                relink(&mut self.cited_by, index, &old, &entry.neighbours);
+                old
+            }
+            List::Shown => {
+                let old = std::mem::replace(&mut entry.similar, new);
+                relink(&mut self.listed_by, index, &old, &entry.similar);
+                old
+            }
         };
-        let old = std::mem::replace(slot, new);
-        for &(member, _) in &old {
-            reverse[member as usize].remove(&index);
-        }
-        for &(member, _) in slot.iter() {
-            reverse[member as usize].insert(index);
-        }
         Some(old)
     }
 
@@ -743,7 +745,7 @@ impl Network {
             similar: Vec::new(),
         }));
         self.cited_by.push(HashSet::new());
-        self.listed_by.push(HashSet::new());
+        self.listed_by.push(HashMap::new());
         let neighbours = self.best_matches(index, &mut scratch);
         // The new project enters the neighbours of those it resembles, where it ranks.
         for &(other, score) in &neighbours {
@@ -800,7 +802,11 @@ impl Network {
         // Its own lists go first: those members lose a pair too.
         self.set_neighbours(index, Vec::new(), dirty);
         self.set_similar(index, Vec::new(), affected);
-        dirty.extend(self.listed_by[index as usize].drain());
+        dirty.extend(
+            self.listed_by[index as usize]
+                .drain()
+                .map(|(member, _)| member),
+        );
         let Some(entry) = self.entries.get_mut(index as usize).and_then(Option::take) else {
             return;
         };
@@ -980,14 +986,13 @@ impl Network {
         for &a in self.projects_of_city.get(&city_id).into_iter().flatten() {
             let Some(entry) = self.entry(a) else { continue };
             let forward = entry.similar.iter().copied();
-            let backward = self.listed_by[a as usize].iter().filter_map(|&b| {
-                let other = self.entry(b)?;
-                let score = other.similar.iter().find(|&&(x, _)| x == a)?.1;
-                Some((b, score))
-            });
+            let backward = self.listed_by[a as usize].iter().map(|(&b, &s)| (b, s));
             for (b, score) in forward.chain(backward) {
+                if score < PAIR_MIN {
+                    continue;
+                }
                 let Some(other) = self.entry(b) else { continue };
-                if score >= PAIR_MIN && seen.insert((a, b)) {
+                if seen.insert((a, b)) {
                     pairs
                         .entry(other.input.city_id)
                         .or_default()
@@ -1020,18 +1025,14 @@ impl Network {
                 self.best_first(&(x.0, x.2), &(y.0, y.2))
                     .then_with(|| self.project_id(x.1).cmp(&self.project_id(y.1)))
             });
-            let (mut used_ours, mut used_theirs) = (HashSet::new(), HashSet::new());
-            let mut chosen = Vec::new();
+            // One-to-one: each project of either city stands in one pair at most.
+            let mut chosen: Vec<(u32, u32, f32)> = Vec::with_capacity(PAIRS_PER_PARTNER);
             for (a, b, score) in list {
                 if chosen.len() == PAIRS_PER_PARTNER {
                     break;
                 }
-                if used_ours.insert(a) {
-                    if used_theirs.insert(b) {
-                        chosen.push((a, b, score));
-                    } else {
-                        used_ours.remove(&a);
-                    }
+                if chosen.iter().all(|&(x, y, _)| x != a && y != b) {
+                    chosen.push((a, b, score));
                 }
             }
             let score = chosen.iter().map(|c| c.2).sum::<f32>()
@@ -1101,6 +1102,41 @@ fn shared_features<'a>(
         }
         None
     })
+}
+
+/// A reverse index entry: who holds a project in a list (and, for shown lists, at which
+/// score, which partner pairs read).
+trait Holders {
+    fn link(&mut self, holder: u32, score: f32);
+    fn unlink(&mut self, holder: u32);
+}
+
+impl Holders for HashSet<u32> {
+    fn link(&mut self, holder: u32, _score: f32) {
+        self.insert(holder);
+    }
+    fn unlink(&mut self, holder: u32) {
+        self.remove(&holder);
+    }
+}
+
+impl Holders for HashMap<u32, f32> {
+    fn link(&mut self, holder: u32, score: f32) {
+        self.insert(holder, score);
+    }
+    fn unlink(&mut self, holder: u32) {
+        self.remove(&holder);
+    }
+}
+
+/// Moves `holder`'s entries in the reverse index from its `old` list to its `new` one.
+fn relink<H: Holders>(reverse: &mut [H], holder: u32, old: &[(u32, f32)], new: &[(u32, f32)]) {
+    for &(member, _) in old {
+        reverse[member as usize].unlink(holder);
+    }
+    for &(member, score) in new {
+        reverse[member as usize].link(holder, score);
+    }
 }
 
 /// Orders a posting list by weight; the lower index breaks ties, so it is stable.
