@@ -1351,6 +1351,48 @@ mod tests {
         assert!(net.wants_rebuild(0));
     }
 
+    /// Every list entry has its mirror in the reverse index, at the same score, and the
+    /// reverse index holds nothing else.
+    fn assert_reverse_indexes_mirror_lists(net: &Network) {
+        let (mut listed, mut cited) = (0, 0);
+        for (holder, entry) in net.entries.iter().enumerate() {
+            let Some(entry) = entry else { continue };
+            let holder = holder as u32;
+            for &(member, score) in &entry.similar {
+                assert_eq!(net.listed_by[member as usize].get(&holder), Some(&score));
+                listed += 1;
+            }
+            for &(member, _) in &entry.neighbours {
+                assert!(net.cited_by[member as usize].contains(&holder));
+                cited += 1;
+            }
+        }
+        assert_eq!(
+            net.listed_by.iter().map(HashMap::len).sum::<usize>(),
+            listed
+        );
+        assert_eq!(net.cited_by.iter().map(HashSet::len).sum::<usize>(), cited);
+    }
+
+    #[test]
+    fn reverse_indexes_follow_additions_edits_and_removals() {
+        let mut net = network(vec![
+            traffic(1, 1, Stage::Pilot),
+            parking(2, 1),
+            traffic(3, 2, Stage::Running),
+            parking(4, 3),
+            traffic(5, 3, Stage::Scaled),
+        ]);
+        assert_reverse_indexes_mirror_lists(&net);
+        net.upsert(parking(6, 2));
+        assert_reverse_indexes_mirror_lists(&net);
+        // An edit that moves a project from one kind of pilot to another.
+        net.upsert(parking(3, 2));
+        assert_reverse_indexes_mirror_lists(&net);
+        net.remove(4);
+        assert_reverse_indexes_mirror_lists(&net);
+    }
+
     #[test]
     fn adding_then_removing_a_project_restores_every_list() {
         let mut net = network(vec![
