@@ -169,12 +169,6 @@ impl Vocabulary {
         (1.0 + documents as f32 / df).ln()
     }
 
-    fn add_posting(&mut self, feature: Feature, project: u32) {
-        let list = &mut self.postings[feature.id as usize];
-        let at = list.partition_point(|&(_, w)| w >= feature.weight);
-        list.insert(at, (project, feature.weight));
-    }
-
     fn remove_posting(&mut self, feature: u32, project: u32) {
         self.postings[feature as usize].retain(|&(p, _)| p != project);
     }
@@ -385,8 +379,9 @@ impl Network {
             network.listed_by.push(HashMap::new());
         }
         // Sorted once here; later changes insert in place.
+        let entries = &network.entries;
         for list in &mut network.vocabulary.postings {
-            list.sort_by(by_weight);
+            list.sort_by(|a, b| best_first_in(entries, a, b));
         }
         let mut scratch = Scratch::default();
         let mut dirty = HashSet::new();
@@ -532,7 +527,14 @@ impl Network {
             return Vec::new();
         };
         let mut strongest: Vec<Feature> = entry.features.clone();
-        strongest.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        // Equal weights go by label, not by vocabulary id (the order words were first seen).
+        let label = |f: &Feature| &self.vocabulary.labels[f.id as usize];
+        strongest.sort_by(|a, b| {
+            b.weight
+                .total_cmp(&a.weight)
+                .then_with(|| label(a).cmp(label(b)))
+                .then_with(|| a.id.cmp(&b.id))
+        });
         scratch.reset(self.entries.len());
         for feature in strongest.iter().take(QUERY_FEATURES) {
             let postings = &self.vocabulary.postings[feature.id as usize];
@@ -569,15 +571,22 @@ impl Network {
         scored
     }
 
-    /// Orders scored projects best first; ties go to the lower project id, so a list
-    /// does not depend on the order its projects arrived or were last edited in.
+    /// Orders scored projects best first, ties by project id (see `best_first_in`).
     fn best_first(&self, a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
-        b.1.total_cmp(&a.1)
-            .then_with(|| self.project_id(a.0).cmp(&self.project_id(b.0)))
+        best_first_in(&self.entries, a, b)
     }
 
     fn project_id(&self, index: u32) -> Option<i32> {
         self.entry(index).map(|e| e.input.id)
+    }
+
+    /// Puts a stored project into a feature's posting list, in `best_first` order.
+    fn add_posting(&mut self, feature: Feature, index: u32) {
+        let entries = &self.entries;
+        let list = &mut self.vocabulary.postings[feature.id as usize];
+        let new = (index, feature.weight);
+        let at = list.partition_point(|p| best_first_in(entries, p, &new).is_lt());
+        list.insert(at, new);
     }
 
     /// Replaces one of a project's lists and keeps its reverse index; returns the old
@@ -730,10 +739,8 @@ impl Network {
         self.live += 1;
         self.changes_since_build += 1;
         let features = self.weigh(&analyzed);
+        let postings = features.clone();
         let index = self.entries.len() as u32;
-        for &f in &features {
-            self.vocabulary.add_posting(f, index);
-        }
         self.index_of.insert(project.id, index);
         // Its city's theme profile changed, even when the project matches nothing.
         affected.insert(project.city_id);
@@ -746,6 +753,10 @@ impl Network {
         }));
         self.cited_by.push(HashSet::new());
         self.listed_by.push(HashMap::new());
+        // After the entry is stored: ties in a posting list are ordered by project id.
+        for f in postings {
+            self.add_posting(f, index);
+        }
         let neighbours = self.best_matches(index, &mut scratch);
         // The new project enters the neighbours of those it resembles, where it ranks.
         for &(other, score) in &neighbours {
@@ -1139,9 +1150,17 @@ fn relink<H: Holders>(reverse: &mut [H], holder: u32, old: &[(u32, f32)], new: &
     }
 }
 
-/// Orders a posting list by weight; the lower index breaks ties, so it is stable.
-fn by_weight(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
-    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+/// Orders scored projects best first; ties go to the lower project id, so an order never
+/// depends on the slot a project happens to be stored in (an edit moves it, a rebuild
+/// puts it back).
+fn best_first_in(entries: &[Option<Entry>], a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+    let id = |index: u32| {
+        entries
+            .get(index as usize)
+            .and_then(Option::as_ref)
+            .map(|e| e.input.id)
+    };
+    b.1.total_cmp(&a.1).then_with(|| id(a.0).cmp(&id(b.0)))
 }
 
 /// The themes both cities have most projects in (up to two).
@@ -1326,6 +1345,18 @@ mod tests {
         // An edit gives the project a new place in the network's storage.
         net.upsert(parking(1, 1));
         assert_eq!(order(&net), vec![1, 2]);
+    }
+
+    #[test]
+    fn posting_lists_rank_equal_weights_by_id_also_after_an_edit() {
+        let mut net = network(vec![parking(1, 1), parking(2, 2), parking(3, 3)]);
+        net.upsert(parking(1, 1));
+        for list in &net.vocabulary.postings {
+            let ids: Vec<Option<i32>> = list.iter().map(|&(i, _)| net.project_id(i)).collect();
+            let mut sorted = list.clone();
+            sorted.sort_by(|a, b| net.best_first(a, b));
+            assert_eq!(list, &sorted, "posting list of projects {ids:?}");
+        }
     }
 
     #[test]
