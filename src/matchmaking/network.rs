@@ -527,7 +527,7 @@ impl Network {
     }
 
     fn entry(&self, index: u32) -> Option<&Entry> {
-        self.entries.get(index as usize).and_then(Option::as_ref)
+        entry_at(&self.entries, index)
     }
 
     /// Similarity of two projects: the dot product of their vectors plus the same-theme
@@ -784,7 +784,7 @@ impl Network {
         let neighbours = self.best_matches(index, &mut scratch);
         // The new project enters the neighbours of those it resembles, where it ranks.
         for &(other, score) in &neighbours {
-            let Some(entry) = self.entries.get(other as usize).and_then(Option::as_ref) else {
+            let Some(entry) = self.entry(other) else {
                 continue;
             };
             let before = |x: &(u32, f32)| self.best_first(x, &(index, score)).is_lt();
@@ -1178,13 +1178,13 @@ fn relink<H: Holders>(reverse: &mut [H], holder: u32, old: &[(u32, f32)], new: &
 /// depends on the slot a project happens to be stored in (an edit moves it, a rebuild
 /// puts it back).
 fn best_first_in(entries: &[Option<Entry>], a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
-    let id = |index: u32| {
-        entries
-            .get(index as usize)
-            .and_then(Option::as_ref)
-            .map(|e| e.input.id)
-    };
+    let id = |index: u32| entry_at(entries, index).map(|e| e.input.id);
     b.1.total_cmp(&a.1).then_with(|| id(a.0).cmp(&id(b.0)))
+}
+
+/// The live project stored at `index`, if any (removed projects leave an empty slot).
+fn entry_at(entries: &[Option<Entry>], index: u32) -> Option<&Entry> {
+    entries.get(index as usize).and_then(Option::as_ref)
 }
 
 /// The Euclidean length of a vector.
@@ -1465,15 +1465,21 @@ mod tests {
         assert_eq!(net.cited_by.iter().map(HashSet::len).sum::<usize>(), cited);
     }
 
-    #[test]
-    fn reverse_indexes_follow_additions_edits_and_removals() {
-        let mut net = network(vec![
+    /// Two kinds of pilot over three cities, one city with both.
+    fn mixed() -> Vec<ProjectInput> {
+        vec![
             traffic(1, 1, Stage::Pilot),
             parking(2, 1),
             traffic(3, 2, Stage::Running),
             parking(4, 3),
-            traffic(5, 3, Stage::Scaled),
-        ]);
+        ]
+    }
+
+    #[test]
+    fn reverse_indexes_follow_additions_edits_and_removals() {
+        let mut projects = mixed();
+        projects.push(traffic(5, 3, Stage::Scaled));
+        let mut net = network(projects);
         assert_reverse_indexes_mirror_lists(&net);
         net.upsert(parking(6, 2));
         assert_reverse_indexes_mirror_lists(&net);
@@ -1486,12 +1492,7 @@ mod tests {
 
     #[test]
     fn adding_then_removing_a_project_restores_every_list() {
-        let mut net = network(vec![
-            traffic(1, 1, Stage::Pilot),
-            parking(2, 1),
-            traffic(3, 2, Stage::Running),
-            parking(4, 3),
-        ]);
+        let mut net = network(mixed());
         let snapshot = |net: &Network| {
             let similar: Vec<Vec<i32>> = (1..=4)
                 .map(|id| {
