@@ -162,9 +162,8 @@ impl Matcher for Stadsmaat {
 
     fn partners(&self, city: &str, limit: usize) -> Vec<String> {
         self.network
-            .partners(self.city_ids[city], limit)
-            .iter()
-            .filter_map(|p| self.slugs.get(&p.city_id).cloned())
+            .partner_scores(self.city_ids[city], limit)
+            .filter_map(|(id, _)| self.slugs.get(&id).cloned())
             .collect()
     }
 }
@@ -683,11 +682,7 @@ fn scale_child(corpus: &Corpus, cities: usize) -> BenchResult<()> {
     // Recomputing every partner list from the same state shows which ones the upserts
     // left stale.
     let partners_of = |network: &Network, city: i32| -> Vec<(i32, f32)> {
-        network
-            .partners(city, usize::MAX)
-            .iter()
-            .map(|p| (p.city_id, p.score))
-            .collect()
+        network.partner_scores(city, usize::MAX).collect()
     };
     let before: Vec<(i32, Vec<(i32, f32)>)> = city_inputs
         .iter()

@@ -268,6 +268,17 @@ pub struct PairReason {
     pub reasons: Vec<Reason>,
 }
 
+/// A partner city as kept: its score and the project pairs behind it, by project id.
+/// Reasons, shared programmes and themes are worded only when asked for (`partners`):
+/// a list is recomputed far more often than read, and the words took half its time and
+/// a fifth of the network's memory at scale.
+struct Partnership {
+    city_id: i32,
+    score: f32,
+    /// (our project, their project, similarity)
+    pairs: Vec<(i32, i32, f32)>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Partner {
     pub city_id: i32,
@@ -310,7 +321,7 @@ pub struct Network {
     listed_by: Vec<HashMap<u32, f32>>,
     cities: HashMap<i32, CityInput>,
     projects_of_city: HashMap<i32, HashSet<u32>>,
-    partners: HashMap<i32, Vec<Partner>>,
+    partners: HashMap<i32, Vec<Partnership>>,
     /// Projects per theme of each city.
     profiles: HashMap<i32, [f32; 6]>,
     /// The cities taking part in each programme.
@@ -914,8 +925,63 @@ impl Network {
         )
     }
 
-    /// The partner cities of a city, best first; empty for a city without matches.
-    pub fn partners(&self, city_id: i32, limit: usize) -> &[Partner] {
+    /// The partner cities of a city with their reasons, best first; empty for a city
+    /// without matches.
+    pub fn partners(&self, city_id: i32, limit: usize) -> Vec<Partner> {
+        let Some(city) = self.cities.get(&city_id) else {
+            return Vec::new();
+        };
+        let our_profile = self.theme_profile(city_id);
+        self.partnerships(city_id, limit)
+            .iter()
+            .filter_map(|partnership| {
+                let other = self.cities.get(&partnership.city_id)?;
+                let pairs = partnership
+                    .pairs
+                    .iter()
+                    .filter_map(|&(ours, theirs, score)| {
+                        let x = self.entry(*self.index_of.get(&ours)?)?;
+                        let y = self.entry(*self.index_of.get(&theirs)?)?;
+                        Some(PairReason {
+                            ours,
+                            theirs,
+                            score,
+                            reasons: self.reasons(x, y),
+                        })
+                    })
+                    .collect();
+                Some(Partner {
+                    city_id: partnership.city_id,
+                    score: partnership.score,
+                    pairs,
+                    programmes: city
+                        .programmes
+                        .iter()
+                        .filter(|p| other.programmes.contains(p))
+                        .cloned()
+                        .collect(),
+                    shared_themes: top_shared_themes(
+                        &our_profile,
+                        &self.theme_profile(partnership.city_id),
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// The partner cities of a city as (city id, score), best first, without the cost of
+    /// wording reasons: for the network map.
+    pub fn partner_scores(
+        &self,
+        city_id: i32,
+        limit: usize,
+    ) -> impl Iterator<Item = (i32, f32)> + '_ {
+        self.partnerships(city_id, limit)
+            .iter()
+            .map(|p| (p.city_id, p.score))
+    }
+
+    fn partnerships(&self, city_id: i32, limit: usize) -> &[Partnership] {
         let all = self
             .partners
             .get(&city_id)
@@ -1009,7 +1075,7 @@ impl Network {
 
     /// Recomputes one city's partners: the best one-to-one project pairs with each
     /// other city (from the similar lists in both directions) plus shared programmes,
-    /// ranked cheaply first; reasons only for the partners kept.
+    /// kept as scores and project ids (`partners` words the reasons when asked).
     fn refresh_partners(&mut self, city_id: i32) {
         let Some(city) = self.cities.get(&city_id) else {
             self.partners.remove(&city_id);
@@ -1080,36 +1146,16 @@ impl Network {
             ranked.truncate(PARTNERS_KEPT);
         }
         ranked.sort_by(by_score);
-        let our_profile = self.theme_profile(city_id);
         let partners = ranked
             .into_iter()
-            .filter_map(|(other_id, score, chosen)| {
-                let other = self.cities.get(&other_id)?;
-                let their_profile = self.theme_profile(other_id);
-                let pairs = chosen
+            .filter(|(other_id, ..)| self.cities.contains_key(other_id))
+            .map(|(city_id, score, chosen)| Partnership {
+                city_id,
+                score,
+                pairs: chosen
                     .iter()
-                    .filter_map(|&(a, b, s)| {
-                        let (x, y) = (self.entry(a)?, self.entry(b)?);
-                        Some(PairReason {
-                            ours: x.input.id,
-                            theirs: y.input.id,
-                            score: s,
-                            reasons: self.reasons(x, y),
-                        })
-                    })
-                    .collect();
-                Some(Partner {
-                    city_id: other_id,
-                    score,
-                    pairs,
-                    programmes: city
-                        .programmes
-                        .iter()
-                        .filter(|p| other.programmes.contains(p))
-                        .cloned()
-                        .collect(),
-                    shared_themes: top_shared_themes(&our_profile, &their_profile),
-                })
+                    .filter_map(|&(a, b, s)| Some((self.project_id(a)?, self.project_id(b)?, s)))
+                    .collect(),
             })
             .collect();
         self.partners.insert(city_id, partners);
@@ -1324,6 +1370,18 @@ mod tests {
             .partners(1, 5)
             .iter()
             .any(|p| p.city_id == 2 && p.is_mentor()));
+    }
+
+    #[test]
+    fn a_partner_becomes_a_mentor_once_its_pilot_is_scaled() {
+        let mut net = network(vec![
+            traffic(1, 1, Stage::Pilot),
+            traffic(2, 2, Stage::Pilot),
+        ]);
+        let mentor = |net: &Network| net.partners(1, 5).iter().any(|p| p.is_mentor());
+        assert!(!mentor(&net));
+        net.upsert(traffic(2, 2, Stage::Scaled));
+        assert!(mentor(&net));
     }
 
     #[test]

@@ -41,21 +41,19 @@ pub async fn show_network(
     let mut strongest: HashMap<(usize, usize), f32> = HashMap::new();
     let mut rows = Vec::with_capacity(cities.len());
     for (i, city) in cities.iter().enumerate() {
-        let partners = network.partners(city.id, PARTNERS_SHOWN);
-        for partner in partners {
-            if let Some(&j) = position.get(&partner.city_id) {
+        let mut partners = Vec::with_capacity(PARTNERS_SHOWN);
+        for (partner_id, partner_score) in network.partner_scores(city.id, PARTNERS_SHOWN) {
+            if let Some(&j) = position.get(&partner_id) {
                 let key = (i.min(j), i.max(j));
                 let score = strongest.entry(key).or_insert(0.0);
-                *score = score.max(partner.score);
+                *score = score.max(partner_score);
+                partners.push(cities[j].reference());
             }
         }
         rows.push(NetworkCity {
             slug: city.slug.clone(),
             name: city.name.clone(),
-            partners: partners
-                .iter()
-                .filter_map(|p| position.get(&p.city_id).map(|&j| cities[j].reference()))
-                .collect(),
+            partners,
         });
     }
     drop(network);

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::reasons::{ReasonView, Wording};
 use super::Matchmaking;
-use crate::cities::model::City;
 use crate::db::DbConnection;
 use crate::error::AppResult;
 use crate::projects::model::{CityRef, Project};
@@ -81,16 +80,13 @@ pub fn partner_views(
     city_id: i32,
     limit: usize,
 ) -> AppResult<Vec<PartnerView>> {
-    let partners = matchmaking.read()?.partners(city_id, limit).to_vec();
+    let partners = matchmaking.read()?.partners(city_id, limit);
     let ids: Vec<i32> = partners
         .iter()
         .flat_map(|p| p.pairs.iter().flat_map(|pair| [pair.ours, pair.theirs]))
         .collect();
     let views = project_views(conn, &ids)?;
-    let cities: HashMap<i32, CityRef> = City::all(conn)?
-        .into_iter()
-        .map(|c| (c.id, c.reference()))
-        .collect();
+    let cities = CityRef::by_ids(conn, partners.iter().map(|p| p.city_id).collect())?;
     let wording = Wording { catalogs, lang };
     Ok(partners
         .iter()

@@ -294,7 +294,12 @@ impl CityRef {
         conn: &mut DbConnection,
         projects: &[Project],
     ) -> AppResult<HashMap<i32, CityRef>> {
-        let mut ids: Vec<i32> = projects.iter().map(|p| p.city_id).collect();
+        let ids: Vec<i32> = projects.iter().map(|p| p.city_id).collect();
+        Self::by_ids(conn, ids)
+    }
+
+    /// The cities with these ids (repeats allowed), by id.
+    pub fn by_ids(conn: &mut DbConnection, mut ids: Vec<i32>) -> AppResult<HashMap<i32, CityRef>> {
         ids.sort_unstable();
         ids.dedup();
         let rows: Vec<(i32, String, String)> = cities::table
