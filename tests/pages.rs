@@ -16,6 +16,7 @@ specs! {
         project_list_pages_keep_their_filters,
         language_switch_sets_english_and_returns,
         language_switch_never_redirects_off_site,
+        language_switch_on_a_page_asked_in_english_returns_without_the_request,
         english_is_also_available_per_request,
         unknown_page_is_a_dutch_404_page,
         bad_filter_on_a_page_is_a_400_page_saying_why,
@@ -172,6 +173,14 @@ fn language_switch_never_redirects_off_site(app: &TestApp) {
         assert_eq!(res.header("location"), Some("/"), "{target}");
     }
     assert_eq!(app.get("/taal/fr").0, 404);
+}
+
+fn language_switch_on_a_page_asked_in_english_returns_without_the_request(app: &TestApp) {
+    let html = page(app, "/projecten?lang=en&theme=mobility");
+    assert!(
+        html.contains("href=\"/taal/nl?terug=%2Fprojecten%3Ftheme%3Dmobility\""),
+        "the way back drops lang=en, which would override the choice of Dutch"
+    );
 }
 
 fn english_is_also_available_per_request(app: &TestApp) {

@@ -99,7 +99,8 @@ impl Renderer {
             Lang::Nl => Lang::En,
             Lang::En => Lang::Nl,
         };
-        let back = serde_urlencoded::to_string([("terug", page.path.as_str())]).unwrap_or_default();
+        let back = serde_urlencoded::to_string([("terug", without_lang_parameter(&page.path))])
+            .unwrap_or_default();
         let context = PageContext {
             lang: page.lang,
             path: &page.path,
@@ -125,6 +126,23 @@ impl Renderer {
 
     pub fn text<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
         self.catalogs.text(lang, key)
+    }
+}
+
+/// `path` without its `lang` parameter, which would otherwise override the language
+/// just chosen once the switch sends the visitor back.
+fn without_lang_parameter(path: &str) -> String {
+    let Some((base, query)) = path.split_once('?') else {
+        return path.to_owned();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| pair.split('=').next() != Some("lang"))
+        .collect();
+    if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
     }
 }
 
