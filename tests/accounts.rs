@@ -41,6 +41,8 @@ specs![
         a_city_in_the_form_does_not_move_a_new_project,
         a_member_edits_only_projects_they_created,
         an_edit_on_a_stale_form_is_refused_with_409,
+        an_edit_without_its_version_or_not_urlencoded_is_a_400,
+        garbled_or_disguised_text_in_a_form_is_refused_and_nothing_is_saved,
         invalid_project_input_is_shown_again_and_nothing_is_saved,
         the_data_export_holds_the_account_and_its_edits,
         deleting_an_account_keeps_its_edits_anonymised,
@@ -971,6 +973,55 @@ fn an_edit_on_a_stale_form_is_refused_with_409(app: &mut TestApp) {
         "Eerste les",
         "the first save is not lost"
     );
+}
+
+/// An editor of Apeldoorn, the id of its project 6.3 and that project's edit form.
+fn editing_6_3<'a>(app: &'a TestApp) -> (Session<'a>, i64, Vec<(String, String)>) {
+    let admin = signed_in(app, ADMIN, true);
+    let editor = signed_in(app, "redacteur@example.nl", false);
+    make_editor(&admin, "redacteur@example.nl", "Apeldoorn");
+    let id = project_by_ref(app, "6.3")["id"].as_i64().expect("id");
+    let fields = edit_fields(&editor, id);
+    (editor, id, fields)
+}
+
+fn an_edit_without_its_version_or_not_urlencoded_is_a_400(app: &mut TestApp) {
+    let (editor, id, fields) = editing_6_3(app);
+    let path = format!("/projecten/{id}/bewerken");
+    let changed = with(&fields, &[("lessons", "Nieuwe les")]);
+    let unversioned: Vec<(String, String)> = changed
+        .iter()
+        .filter(|(k, _)| k != "version")
+        .cloned()
+        .collect();
+    let res = post_fields(&editor, &path, &unversioned);
+    assert_eq!(res.status, 400, "not a conflict with someone else");
+    let json = serde_json::to_string(&changed).expect("json");
+    let res = editor.post_body(&path, json, &[("Content-Type", "application/json")]);
+    assert_eq!(res.status, 400, "not an expired form");
+    assert_ne!(project(app, id)["lessons"], "Nieuwe les");
+}
+
+fn garbled_or_disguised_text_in_a_form_is_refused_and_nothing_is_saved(app: &mut TestApp) {
+    let (editor, id, fields) = editing_6_3(app);
+    let path = format!("/projecten/{id}/bewerken");
+    let before = project(app, id);
+    let others: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "title").collect();
+    let valid = format!(
+        "csrf={}&{}",
+        editor.csrf(),
+        serde_urlencoded::to_string(&others).expect("encoding")
+    );
+    for title in [
+        "Talking%FF%FETraffic",
+        "Talking%1B%5B31mTraffic",
+        "Talking%E2%80%AEciffarT",
+    ] {
+        let res = editor.post_body(&path, format!("{valid}&title={title}"), &[]);
+        assert_eq!(res.status, 400, "{title}");
+        assert!(res.body.contains("<html lang=\"nl\">"), "a page saying why");
+    }
+    assert_eq!(project(app, id), before, "nothing saved");
 }
 
 fn invalid_project_input_is_shown_again_and_nothing_is_saved(app: &mut TestApp) {

@@ -41,11 +41,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let visitor = req.extensions().get::<Visitor>().cloned();
         let same_origin = same_origin(req);
+        let urlencoded = is_urlencoded(req);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let body = body
                 .await
                 .map_err(|_| AppError::bad_request("invalid_form", "the form could not be read"))?;
+            if !urlencoded {
+                return Err(AppError::bad_request(
+                    "invalid_form",
+                    "a form is sent as application/x-www-form-urlencoded",
+                )
+                .into());
+            }
             Ok(Form(check(visitor, same_origin, &body)?))
         })
     }
@@ -62,6 +70,7 @@ fn check<T: DeserializeOwned>(
             "the form is too large",
         ));
     }
+    check_text(body)?;
     let expected = visitor.map(|v| v.csrf).unwrap_or_default();
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| AppError::bad_request("invalid_form", "the form is not url-encoded"))?;
@@ -76,6 +85,39 @@ fn check<T: DeserializeOwned>(
     serde_urlencoded::from_bytes(body).map_err(|e| {
         AppError::bad_request("invalid_form", format!("the form has a wrong field: {e}"))
     })
+}
+
+/// Every field must decode to UTF-8 without control characters: serde_urlencoded would
+/// store a replacement character in place of bad bytes, and a terminal escape or a
+/// right-to-left override would show something other than what was written.
+fn check_text(body: &[u8]) -> AppResult<()> {
+    for part in body.split(|&b| b == b'&' || b == b'=') {
+        let text = percent_encoding::percent_decode(part)
+            .decode_utf8()
+            .map_err(|_| AppError::bad_request("invalid_text", "the form is not valid UTF-8"))?;
+        if text.chars().any(is_forbidden_character) {
+            return Err(AppError::bad_request(
+                "invalid_text",
+                "the form contains control characters; remove them and send it again",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// C0 and C1 controls other than tab and line breaks, and the bidirectional overrides
+/// and isolates.
+fn is_forbidden_character(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Forms are urlencoded; a post without a content type is let through for simple tools.
+fn is_urlencoded(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 /// Browsers send `Origin` with every form post; when it is there it must be this site.

@@ -449,6 +449,13 @@ pub async fn update(
         );
     }
     let version = input.version.clone();
+    // Only an edit form made by this site carries it; without it no conflict can be told.
+    if version.is_empty() {
+        return Err(AppError::bad_request(
+            "invalid_form",
+            "the form lacks its version field; open the edit page and send it from there",
+        ));
+    }
     state
         .db
         .run(move |conn| {

@@ -98,6 +98,12 @@ impl<'a> Session<'a> {
         headers: &[(&str, &str)],
     ) -> Response {
         let body = serde_urlencoded::to_string(fields).expect("form encoding");
+        self.post_body(path, body, headers)
+    }
+
+    /// Posts `body` as it is (urlencoded unless `headers` say otherwise): for bodies no
+    /// browser would send.
+    pub fn post_body(&self, path: &str, body: String, headers: &[(&str, &str)]) -> Response {
         let mut req = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -105,8 +111,13 @@ impl<'a> Session<'a> {
             .build()
             .new_agent()
             .post(&format!("{}{path}", self.app.base_url))
-            .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Cookie", &self.cookie_header());
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            req = req.header("Content-Type", "application/x-www-form-urlencoded");
+        }
         let origin_given = headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("origin"));
