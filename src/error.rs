@@ -38,6 +38,10 @@ pub enum AppError {
     #[error("{message}")]
     Conflict { message: String },
 
+    /// The address exists but does not take this method (a POST to a page).
+    #[error("this address does not take this method")]
+    MethodNotAllowed,
+
     /// The database is busy with another write; the client may simply retry.
     #[error("the database is busy; try again in a moment")]
     Busy,
@@ -83,6 +87,7 @@ impl AppError {
             AppError::CsrfRejected => "csrf",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Conflict { .. } => "conflict",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Pool(_) | AppError::Busy => "unavailable",
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => "internal",
         }
@@ -98,6 +103,7 @@ impl AppError {
             | AppError::CsrfRejected
             | AppError::TooManyRequests { .. }
             | AppError::Conflict { .. }
+            | AppError::MethodNotAllowed
             | AppError::Busy => self.to_string(),
             AppError::Pool(_) => "The database is temporarily unavailable.".into(),
             _ => "Something went wrong on our side; it has been logged.".into(),
@@ -144,6 +150,7 @@ impl ResponseError for AppError {
             AppError::Forbidden { .. } | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Pool(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

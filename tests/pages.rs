@@ -20,7 +20,9 @@ specs! {
         english_is_also_available_per_request,
         unknown_page_is_a_dutch_404_page,
         bad_filter_on_a_page_is_a_400_page_saying_why,
-        pages_have_landmarks_a_title_and_one_h1;
+        pages_have_landmarks_a_title_and_one_h1,
+        head_is_answered_like_get_without_a_body,
+        a_method_an_address_does_not_take_is_a_405_naming_those_it_does;
     plain:
         translation_catalogs_have_the_same_keys,
         templates_use_only_known_translation_keys;
@@ -207,13 +209,50 @@ fn bad_filter_on_a_page_is_a_400_page_saying_why(app: &TestApp) {
     assert!(res
         .header("content-type")
         .is_some_and(|c| c.starts_with("text/html")));
-    assert!(res.body.contains("page must be a whole number"));
+    assert!(
+        res.body.contains("Pas de zoekopdracht of de filters aan."),
+        "explained in Dutch"
+    );
+    assert!(
+        res.body
+            .contains("<span lang=\"en\">page must be a whole number"),
+        "the technical message, marked as English"
+    );
     assert_eq!(app.get("/projecten?theme=%3Cscript%3E").0, 400);
     assert!(
         !app.get("/projecten?theme=%3Cscript%3E")
             .1
             .contains("<script>"),
         "escaped"
+    );
+}
+
+fn head_is_answered_like_get_without_a_body(app: &TestApp) {
+    for path in ["/", "/steden/apeldoorn", "/api/v1/health", "/api/v1/cities"] {
+        let res = app.request_with_method("HEAD", path);
+        assert_eq!(res.status, 200, "HEAD {path}");
+        assert!(res.body.is_empty(), "HEAD {path}: no body");
+        assert_eq!(
+            res.header("content-type"),
+            app.get_response(path).header("content-type"),
+            "HEAD {path}: the type GET would send"
+        );
+    }
+    assert_eq!(app.request_with_method("HEAD", "/bestaat-niet").status, 404);
+}
+
+fn a_method_an_address_does_not_take_is_a_405_naming_those_it_does(app: &TestApp) {
+    let res = app.request_with_method("DELETE", "/api/v1/projects/1");
+    assert_eq!(res.status, 405);
+    assert_eq!(res.header("allow"), Some("GET, HEAD"));
+    let json: serde_json::Value = serde_json::from_str(&res.body).expect("a JSON error");
+    assert_eq!(json["error"]["code"], "method_not_allowed");
+    let res = app.request_with_method("DELETE", "/steden");
+    assert_eq!(res.status, 405);
+    assert!(res.header("allow").is_some());
+    assert!(
+        res.body.contains("<h1>Niet op deze manier</h1>"),
+        "a Dutch page"
     );
 }
 

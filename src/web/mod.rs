@@ -15,7 +15,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, Route};
 use serde::Deserialize;
 
 use crate::config::Config;
@@ -40,141 +40,139 @@ pub struct AppState {
     pub throttles: auth::throttle::Throttles,
 }
 
+/// GET, answering HEAD as well: uptime monitors and link checkers send it, and the
+/// server leaves the body out. Each path is one resource, so a method it does not take
+/// gets 405 with an `Allow` header rather than 404.
+fn get() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 /// Every route of the application, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .route("/health", web::get().to(show_health))
-            .route("/cities", web::get().to(cities::api::list_cities))
-            .route("/cities/{slug}", web::get().to(cities::api::show_city))
-            .route("/projects", web::get().to(projects::api::list_projects))
-            .route("/projects/{id}", web::get().to(projects::api::show_project))
-            .route(
-                "/projects/{id}/similar",
-                web::get().to(matchmaking::api::similar_projects),
+            .service(web::resource("/health").route(get().to(show_health)))
+            .service(web::resource("/cities").route(get().to(cities::api::list_cities)))
+            .service(web::resource("/cities/{slug}").route(get().to(cities::api::show_city)))
+            .service(web::resource("/projects").route(get().to(projects::api::list_projects)))
+            .service(web::resource("/projects/{id}").route(get().to(projects::api::show_project)))
+            .service(
+                web::resource("/projects/{id}/similar")
+                    .route(get().to(matchmaking::api::similar_projects)),
             )
-            .route(
-                "/cities/{slug}/partners",
-                web::get().to(matchmaking::api::partner_cities),
+            .service(
+                web::resource("/cities/{slug}/partners")
+                    .route(get().to(matchmaking::api::partner_cities)),
             )
-            .route("/search", web::get().to(search::api::search)),
+            .service(web::resource("/search").route(get().to(search::api::search))),
     )
-    .route("/", web::get().to(overview::pages::show_home))
-    .route("/wie-doet-wat", web::get().to(overview::pages::show_matrix))
-    .route("/netwerk", web::get().to(matchmaking::pages::show_network))
-    .route("/over", web::get().to(overview::pages::show_about))
-    .route("/steden", web::get().to(cities::pages::list_cities))
-    .route("/steden/{slug}", web::get().to(cities::pages::show_city))
-    .route("/projecten", web::get().to(projects::pages::list_projects))
-    .route("/projecten/nieuw", web::get().to(projects::edit::show_new))
-    .route("/projecten/nieuw", web::post().to(projects::edit::create))
-    .route(
-        "/projecten/{id}",
-        web::get().to(projects::pages::show_project),
+    .service(web::resource("/").route(get().to(overview::pages::show_home)))
+    .service(web::resource("/wie-doet-wat").route(get().to(overview::pages::show_matrix)))
+    .service(web::resource("/netwerk").route(get().to(matchmaking::pages::show_network)))
+    .service(web::resource("/over").route(get().to(overview::pages::show_about)))
+    .service(web::resource("/steden").route(get().to(cities::pages::list_cities)))
+    .service(web::resource("/steden/{slug}").route(get().to(cities::pages::show_city)))
+    .service(web::resource("/projecten").route(get().to(projects::pages::list_projects)))
+    .service(
+        web::resource("/projecten/nieuw")
+            .route(get().to(projects::edit::show_new))
+            .route(web::post().to(projects::edit::create)),
     )
-    .route(
-        "/projecten/{id}/bewerken",
-        web::get().to(projects::edit::show_edit),
+    .service(web::resource("/projecten/{id}").route(get().to(projects::pages::show_project)))
+    .service(
+        web::resource("/projecten/{id}/bewerken")
+            .route(get().to(projects::edit::show_edit))
+            .route(web::post().to(projects::edit::update)),
     )
-    .route(
-        "/projecten/{id}/bewerken",
-        web::post().to(projects::edit::update),
+    .service(
+        web::resource("/projecten/{id}/geschiedenis").route(get().to(projects::edit::show_history)),
     )
-    .route(
-        "/projecten/{id}/geschiedenis",
-        web::get().to(projects::edit::show_history),
-    )
-    .route("/themas", web::get().to(themes::pages::list_themes))
-    .route("/themas/{slug}", web::get().to(themes::pages::show_theme))
-    .route("/zoeken", web::get().to(search::pages::show_search))
+    .service(web::resource("/themas").route(get().to(themes::pages::list_themes)))
+    .service(web::resource("/themas/{slug}").route(get().to(themes::pages::show_theme)))
+    .service(web::resource("/zoeken").route(get().to(search::pages::show_search)))
     .configure(account_routes)
-    .route("/taal/{lang}", web::get().to(switch_language))
-    .route("/static/{path:.*}", web::get().to(assets::serve_asset));
+    .service(web::resource("/taal/{lang}").route(get().to(switch_language)))
+    .service(web::resource("/static/{path:.*}").route(get().to(assets::serve_asset)));
 }
 
-/// Accounts, membership and administration: every POST reads its form through
-/// `auth::csrf::Form` and asks `auth::policy` before it changes anything.
 fn account_routes(cfg: &mut web::ServiceConfig) {
     use accounts::{admin, membership, pages, profile};
-    cfg.route("/registreren", web::get().to(pages::show_register))
-        .route("/registreren", web::post().to(pages::register))
-        .route(
-            "/account/bevestigen/{token}",
-            web::get().to(pages::show_verify_email),
-        )
-        .route(
-            "/account/bevestigen/{token}",
-            web::post().to(pages::verify_email),
-        )
-        .route("/inloggen", web::get().to(pages::show_login))
-        .route("/inloggen", web::post().to(pages::login))
-        .route("/uitloggen", web::post().to(pages::logout))
-        .route("/wachtwoord-vergeten", web::get().to(pages::show_forgot))
-        .route("/wachtwoord-vergeten", web::post().to(pages::forgot))
-        .route(
-            "/wachtwoord-herstellen/{token}",
-            web::get().to(pages::show_reset),
-        )
-        .route(
-            "/wachtwoord-herstellen/{token}",
-            web::post().to(pages::reset),
-        )
-        .route("/account", web::get().to(profile::show_profile))
-        .route(
-            "/account/wachtwoord",
-            web::get().to(profile::show_change_password),
-        )
-        .route(
-            "/account/wachtwoord",
-            web::post().to(profile::change_password),
-        )
-        .route("/account/email", web::get().to(profile::show_change_email))
-        .route("/account/email", web::post().to(profile::change_email))
-        .route(
-            "/account/email-bevestigen/{token}",
-            web::get().to(profile::confirm_email_change),
-        )
-        .route(
-            "/account/sessies/{id}/beeindigen",
-            web::post().to(profile::end_session),
-        )
-        .route(
-            "/account/overal-uitloggen",
-            web::post().to(profile::end_all_sessions),
-        )
-        .route("/account/gegevens", web::get().to(profile::export_data))
-        .route("/account/verwijderen", web::get().to(profile::show_delete))
-        .route(
-            "/account/verwijderen",
-            web::post().to(profile::delete_account),
-        )
-        .route(
-            "/account/lidmaatschap",
-            web::get().to(membership::show_request),
-        )
-        .route("/account/lidmaatschap", web::post().to(membership::request))
-        .route(
-            "/steden/{slug}/aanvragen",
-            web::get().to(membership::show_city_requests),
-        )
-        .route(
-            "/aanvragen/{id}/besluit",
-            web::post().to(membership::decide),
-        )
-        .route("/beheer", web::get().to(admin::show_dashboard))
-        .route("/beheer/gebruikers", web::get().to(admin::show_users))
-        .route(
-            "/beheer/gebruikers/{id}",
-            web::post().to(admin::update_roles),
-        )
-        .route("/beheer/domeinen", web::get().to(admin::show_domains))
-        .route("/beheer/domeinen", web::post().to(admin::add_domain))
-        .route(
-            "/beheer/domeinen/verwijderen",
-            web::post().to(admin::remove_domain),
-        )
-        .route("/beheer/logboek", web::get().to(admin::show_audit_log))
-        .route("/beheer/post", web::get().to(admin::show_mail));
+    cfg.service(
+        web::resource("/registreren")
+            .route(get().to(pages::show_register))
+            .route(web::post().to(pages::register)),
+    )
+    .service(
+        web::resource("/account/bevestigen/{token}")
+            .route(get().to(pages::show_verify_email))
+            .route(web::post().to(pages::verify_email)),
+    )
+    .service(
+        web::resource("/inloggen")
+            .route(get().to(pages::show_login))
+            .route(web::post().to(pages::login)),
+    )
+    .service(web::resource("/uitloggen").route(web::post().to(pages::logout)))
+    .service(
+        web::resource("/wachtwoord-vergeten")
+            .route(get().to(pages::show_forgot))
+            .route(web::post().to(pages::forgot)),
+    )
+    .service(
+        web::resource("/wachtwoord-herstellen/{token}")
+            .route(get().to(pages::show_reset))
+            .route(web::post().to(pages::reset)),
+    )
+    .service(web::resource("/account").route(get().to(profile::show_profile)))
+    .service(
+        web::resource("/account/wachtwoord")
+            .route(get().to(profile::show_change_password))
+            .route(web::post().to(profile::change_password)),
+    )
+    .service(
+        web::resource("/account/email")
+            .route(get().to(profile::show_change_email))
+            .route(web::post().to(profile::change_email)),
+    )
+    .service(
+        web::resource("/account/email-bevestigen/{token}")
+            .route(get().to(profile::confirm_email_change)),
+    )
+    .service(
+        web::resource("/account/sessies/{id}/beeindigen")
+            .route(web::post().to(profile::end_session)),
+    )
+    .service(
+        web::resource("/account/overal-uitloggen").route(web::post().to(profile::end_all_sessions)),
+    )
+    .service(web::resource("/account/gegevens").route(get().to(profile::export_data)))
+    .service(
+        web::resource("/account/verwijderen")
+            .route(get().to(profile::show_delete))
+            .route(web::post().to(profile::delete_account)),
+    )
+    .service(
+        web::resource("/account/lidmaatschap")
+            .route(get().to(membership::show_request))
+            .route(web::post().to(membership::request)),
+    )
+    .service(
+        web::resource("/steden/{slug}/aanvragen").route(get().to(membership::show_city_requests)),
+    )
+    .service(web::resource("/aanvragen/{id}/besluit").route(web::post().to(membership::decide)))
+    .service(web::resource("/beheer").route(get().to(admin::show_dashboard)))
+    .service(web::resource("/beheer/gebruikers").route(get().to(admin::show_users)))
+    .service(web::resource("/beheer/gebruikers/{id}").route(web::post().to(admin::update_roles)))
+    .service(
+        web::resource("/beheer/domeinen")
+            .route(get().to(admin::show_domains))
+            .route(web::post().to(admin::add_domain)),
+    )
+    .service(
+        web::resource("/beheer/domeinen/verwijderen").route(web::post().to(admin::remove_domain)),
+    )
+    .service(web::resource("/beheer/logboek").route(get().to(admin::show_audit_log)))
+    .service(web::resource("/beheer/post").route(get().to(admin::show_mail)));
 }
 
 /// Starts the HTTP server; returns when it stops (Ctrl-C or SIGTERM).

@@ -217,26 +217,56 @@ impl FromRequest for PageRequest {
 struct ErrorPage {
     status: u16,
     heading: String,
-    message: String,
+    /// What happened and what to do, in the page's language.
+    explanation: String,
+    /// The error's own message, in English, where it says more (which field, which
+    /// value); marked as English on the page.
+    detail: Option<String>,
+}
+
+/// Headers an error keeps when its page replaces the body.
+const KEPT_HEADERS: [header::HeaderName; 2] = [header::RETRY_AFTER, header::ALLOW];
+
+/// The key of an error without its own code, by status.
+fn status_code_key(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "too_large",
+        _ => "generic",
+    }
 }
 
 /// Page routes answer errors as HTML: the error's stable code picks the translated
-/// heading, its message says what was wrong. API routes keep the JSON body.
+/// heading and explanation; a client error adds its own (English) message, which names
+/// the field or value. API routes keep the JSON body.
 pub async fn error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || res.request().path().starts_with("/api/")
-    {
+    if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res);
+    }
+    // A resource answers a method it does not take with a bare 405; it gets the body
+    // of every other error.
+    let method_not_allowed = (status == StatusCode::METHOD_NOT_ALLOWED
+        && res.response().error().is_none())
+    .then_some(AppError::MethodNotAllowed);
+    let is_api = res.request().path().starts_with("/api/");
+    if is_api {
+        return Ok(match method_not_allowed {
+            Some(error) => replace_body(res, actix_web::ResponseError::error_response(&error)),
+            None => res,
+        });
     }
     let app_error = res
         .response()
         .error()
-        .and_then(|e| e.as_error::<AppError>());
+        .and_then(|e| e.as_error::<AppError>())
+        .or(method_not_allowed.as_ref());
     // A page that needs a signed-in user sends a visitor to the login form and back.
     if matches!(app_error, Some(AppError::Unauthenticated))
         && res.request().method() == actix_web::http::Method::GET
@@ -261,30 +291,30 @@ pub async fn error_pages(
     if res.response().error().is_none() && is_html {
         return Ok(res);
     }
-    let (code, message) = match res.response().error() {
-        Some(err) => match app_error {
-            Some(app) => (app.code().to_owned(), app.public_message()),
-            None => ("bad_request".to_owned(), err.to_string()),
-        },
-        None => (
-            "http".to_owned(),
-            status.canonical_reason().unwrap_or("").to_owned(),
-        ),
+    let (code, detail) = match (app_error, res.response().error()) {
+        (Some(app), _) => (app.code(), Some(app.public_message())),
+        // An extractor's refusal (an id that is not a number, a body too large).
+        (None, Some(err)) => (status_code_key(status), Some(err.to_string())),
+        (None, None) => (status_code_key(status), None),
     };
+    // Server errors say nothing more than their explanation.
+    let detail = detail.filter(|_| status.is_client_error());
     let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
         return Ok(res);
     };
     let page = PageRequest::from_request_head(res.request());
     let renderer = &state.renderer;
-    let key = format!("error.{code}");
-    let heading = match renderer.text(page.lang, &key) {
-        text if text == key => renderer.text(page.lang, "error.generic").to_owned(),
+    // A code without its own texts (a new one) falls back to the generic ones.
+    let translated = |key: String, fallback: &str| match renderer.text(page.lang, &key) {
+        text if text == key => renderer.text(page.lang, fallback).to_owned(),
         text => text.to_owned(),
     };
+    let heading = translated(format!("error.{code}"), "error.generic");
     let body = ErrorPage {
         status: status.as_u16(),
         heading: heading.clone(),
-        message,
+        explanation: translated(format!("error.{code}.text"), "error.generic.text"),
+        detail,
     };
     let html = match renderer.page_html(&page, "errors/error", &heading, &body) {
         Ok(html) => html,
@@ -293,14 +323,22 @@ pub async fn error_pages(
             return Ok(res);
         }
     };
-    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
-    let (req, _) = res.into_parts();
-    let mut response = HttpResponse::build(status);
-    if let Some(retry_after) = retry_after {
-        response.insert_header((header::RETRY_AFTER, retry_after));
-    }
-    let response = response
+    let response = HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .body(html);
-    Ok(ServiceResponse::new(req, response))
+    Ok(replace_body(res, response))
+}
+
+/// `response` in place of `res`, keeping the headers an error needs (`KEPT_HEADERS`).
+fn replace_body(
+    res: ServiceResponse<BoxBody>,
+    mut response: HttpResponse,
+) -> ServiceResponse<BoxBody> {
+    for name in KEPT_HEADERS {
+        if let Some(value) = res.headers().get(&name) {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    let (req, _) = res.into_parts();
+    ServiceResponse::new(req, response)
 }

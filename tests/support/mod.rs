@@ -324,6 +324,19 @@ impl TestApp {
         read_response(&mut res, path)
     }
 
+    /// A bodiless request with any method (HEAD, DELETE, …).
+    pub fn request_with_method(&self, method: &str, path: &str) -> Response {
+        let url = format!("{}{path}", self.base_url);
+        let agent = Self::agent();
+        let req = match method {
+            "HEAD" => agent.head(&url),
+            "DELETE" => agent.delete(&url),
+            "OPTIONS" => agent.options(&url),
+            other => panic!("no helper for {other}"),
+        };
+        Self::request(req, path)
+    }
+
     /// GET with extra request headers (cookies, Accept-Language).
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
         let mut req = Self::agent().get(&format!("{}{path}", self.base_url));
