@@ -19,6 +19,7 @@ specs! {
         title_matches_rank_above_passing_mentions,
         filters_narrow_results_and_facets_count_them,
         type_filter_selects_cities_or_reserved_types,
+        an_unknown_city_filter_is_a_400_as_on_the_project_list,
         paging_is_validated_and_stable,
         hostile_queries_never_cause_a_server_error,
         random_queries_never_cause_a_server_error,
@@ -190,6 +191,17 @@ fn type_filter_selects_cities_or_reserved_types(app: &TestApp) {
         400,
         "invalid_city",
     );
+}
+
+fn an_unknown_city_filter_is_a_400_as_on_the_project_list(app: &TestApp) {
+    assert_api_error(app, "/api/v1/projects?city=atlantis", 400, "invalid_city");
+    assert_api_error(
+        app,
+        "/api/v1/search?q=fiets&city=atlantis",
+        400,
+        "invalid_city",
+    );
+    assert_eq!(app.get("/zoeken?q=fiets&city=atlantis").0, 400);
 }
 
 fn paging_is_validated_and_stable(app: &TestApp) {

@@ -20,6 +20,14 @@ const PER_PAGE: i64 = 10;
 
 /// Runs a search off the async workers (tantivy searches are blocking work).
 pub async fn run(state: &AppState, request: SearchRequest) -> AppResult<SearchResults> {
+    // An unknown city is a mistake to point out, as the project list does, not a search
+    // that finds nothing.
+    if let Some(slug) = request.city.clone() {
+        state
+            .db
+            .run(move |conn| City::id_for_filter(conn, &slug))
+            .await?;
+    }
     let search = Arc::clone(&state.search);
     web::block(move || search.search(&request))
         .await
@@ -147,7 +155,7 @@ pub async fn show_search(
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect();
     let view = SearchPage {
-        pagination: Pagination::new("/zoeken", &base_params, paging, results.total as i64),
+        pagination: Pagination::new("/zoeken", &base_params, paging, results.total as i64)?,
         suggestion: results
             .suggestion
             .clone()
