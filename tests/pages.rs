@@ -14,6 +14,7 @@ specs! {
         matrix_cells_link_to_lists_of_that_many_projects,
         project_list_filters_by_city_theme_and_stage,
         project_list_pages_keep_their_filters,
+        a_page_past_the_end_of_a_list_does_not_exist,
         language_switch_sets_english_and_returns,
         language_switch_never_redirects_off_site,
         language_switch_on_a_page_asked_in_english_returns_without_the_request,
@@ -145,6 +146,20 @@ fn project_list_pages_keep_their_filters(app: &TestApp) {
     );
     let second = page(app, "/projecten?theme=environment&page=2");
     assert!(second.contains("rel=\"prev\""));
+}
+
+fn a_page_past_the_end_of_a_list_does_not_exist(app: &TestApp) {
+    let html = page(app, "/projecten?theme=citizen");
+    let last = html
+        .split("Pagina 1 van ")
+        .nth(1)
+        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<u32>().ok())
+        .expect("page count");
+    page(app, &format!("/projecten?theme=citizen&page={last}"));
+    let past = format!("/projecten?theme=citizen&page={}", last + 1);
+    assert_eq!(app.get(&past).0, 404);
+    assert_eq!(app.get("/zoeken?q=parkeren&page=1000000").0, 404);
 }
 
 fn language_switch_sets_english_and_returns(app: &TestApp) {

@@ -68,7 +68,7 @@ pub async fn list_projects(
     ];
     let view = ProjectListPage {
         total: list.total,
-        pagination: Pagination::new("/projecten", &params, list.paging, list.total),
+        pagination: Pagination::new("/projecten", &params, list.paging, list.total)?,
         projects: list.projects,
         cities: options(
             cities.into_iter().map(|c| (c.slug, c.name)),

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::error::{AppError, AppResult};
 use crate::projects::model::Paging;
 
 #[derive(Serialize, Debug)]
@@ -13,9 +14,17 @@ pub struct Pagination {
 }
 
 impl Pagination {
-    /// `base` is the list's path, `params` the query parameters other than `page`.
-    pub fn new(base: &str, params: &[(&str, &str)], paging: Paging, total: i64) -> Self {
+    /// `base` is the list's path, `params` the query parameters other than `page`. A page
+    /// past the last does not exist: "page 999 of 18" would show nothing while claiming
+    /// results.
+    pub fn new(base: &str, params: &[(&str, &str)], paging: Paging, total: i64) -> AppResult<Self> {
         let pages = ((total + paging.per_page - 1) / paging.per_page).max(1);
+        if paging.page > pages {
+            return Err(AppError::not_found(format!(
+                "page {} (the list has {pages})",
+                paging.page
+            )));
+        }
         let url = |page: i64| {
             let page = page.to_string();
             let mut pairs: Vec<(&str, &str)> = params
@@ -31,11 +40,11 @@ impl Pagination {
                 _ => base.to_owned(),
             }
         };
-        Pagination {
+        Ok(Pagination {
             page: paging.page,
             pages,
-            prev_url: (paging.page > 1).then(|| url((paging.page - 1).min(pages))),
+            prev_url: (paging.page > 1).then(|| url(paging.page - 1)),
             next_url: (paging.page < pages).then(|| url(paging.page + 1)),
-        }
+        })
     }
 }
