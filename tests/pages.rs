@@ -19,6 +19,7 @@ specs! {
         language_switch_never_redirects_off_site,
         language_switch_on_a_page_asked_in_english_returns_without_the_request,
         english_is_also_available_per_request,
+        text_in_the_other_language_is_marked_with_its_language,
         unknown_page_is_a_dutch_404_page,
         bad_filter_on_a_page_is_a_400_page_saying_why,
         pages_have_landmarks_a_title_and_one_h1,
@@ -86,7 +87,7 @@ fn project_page_shows_the_project_and_its_city(app: &TestApp) {
     let (_, body) = app.get_json("/api/v1/projects?source_ref=6.3");
     let url = body["results"][0]["url"].as_str().expect("url").to_owned();
     let html = page(app, &url);
-    assert!(html.contains("<h1>Talking Traffic</h1>"));
+    assert!(html.contains("<h1 lang=\"nl\">Talking Traffic</h1>"));
     assert!(html.contains("href=\"/steden/apeldoorn\""));
     assert!(html.contains("6.3"));
     assert!(html.contains("iVRI"));
@@ -198,6 +199,20 @@ fn language_switch_on_a_page_asked_in_english_returns_without_the_request(app: &
         html.contains("href=\"/taal/nl?terug=%2Fprojecten%3Ftheme%3Dmobility\""),
         "the way back drops lang=en, which would override the choice of Dutch"
     );
+}
+
+/// WCAG 3.1.2: the report's Dutch text on an English page, and the English provenance
+/// on a Dutch page, say which language they are in.
+fn text_in_the_other_language_is_marked_with_its_language(app: &TestApp) {
+    let theme = page(app, "/themas/mobility?lang=en");
+    assert!(theme.contains("<p lang=\"nl\">"), "the report's definition");
+    let (_, body) = app.get_json("/api/v1/projects?source_ref=6.3");
+    let url = body["results"][0]["url"].as_str().expect("url").to_owned();
+    let project = page(app, &format!("{url}?lang=en"));
+    assert!(project.contains("<h1 lang=\"nl\">Talking Traffic</h1>"));
+    assert!(project.contains("<p class=\"prose\" lang=\"nl\">"));
+    let about = page(app, "/over");
+    assert!(about.contains("<dd lang=\"en\">"), "the English provenance");
 }
 
 fn english_is_also_available_per_request(app: &TestApp) {
