@@ -333,6 +333,11 @@ fn a_verified_address_on_a_mapped_domain_joins_its_city(app: &mut TestApp) {
     assert_eq!(browser.post(&link, &[("password", PASSWORD)]).status, 303);
     let profile = browser.get("/account").body;
     assert!(profile.contains("href=\"/steden/apeldoorn\""), "{profile}");
+    let log = admin.get("/beheer/logboek").body;
+    assert!(
+        log.contains("lid geworden via e-maildomein") && !log.contains("joined city"),
+        "logged in the reader's words with the city's name: {log}"
+    );
 }
 
 // ---- sessions -----------------------------------------------------------------
@@ -1114,12 +1119,18 @@ fn deleting_an_account_keeps_its_edits_anonymised(app: &mut TestApp) {
 fn role_changes_and_domain_mappings_are_in_the_audit_log(app: &mut TestApp) {
     let admin = signed_in(app, ADMIN, true);
     map_domain(&admin, "almere.nl", "almere");
+    map_domain(&admin, "ALMERE.NL", "almere");
     signed_in(app, "rol@example.nl", false);
     make_editor(&admin, "rol@example.nl", "Almere");
     let log = admin.get("/beheer/logboek").body;
     assert!(
         log.contains("domein gekoppeld") && log.contains("almere.nl"),
         "{log}"
+    );
+    assert_eq!(
+        log.matches("domein gekoppeld").count(),
+        1,
+        "mapping it again to the same city changed nothing"
     );
     assert!(
         log.contains("gemeenterol gewijzigd") && log.contains("Almere (editor)"),

@@ -347,6 +347,10 @@ pub async fn add_domain(
         .run(move |conn| {
             conn.transaction(|conn| {
                 let city = City::find_by_slug(conn, &slug)?;
+                // Mapping a domain again to the same city changes nothing to record.
+                if EmailDomain::city_of(conn, &domain)? == Some(city.id) {
+                    return Ok(());
+                }
                 EmailDomain::set(conn, &domain, city.id)?;
                 audit::record(
                     conn,

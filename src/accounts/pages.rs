@@ -14,6 +14,7 @@ use super::{
 use crate::auth::csrf::{self, Form};
 use crate::auth::session::{self, client_ip, Client};
 use crate::auth::{password, token, SiteRole, Visitor};
+use crate::cities::model::City;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::web::forms::{Field, FormView};
@@ -262,12 +263,15 @@ pub async fn verify_email(
                     User::set_registration(conn, user.id, name, hash)?;
                 }
                 if let Some(city_id) = User::verify_email(conn, &user)? {
+                    // The action says what happened, in the reader's language; the
+                    // details name the city.
+                    let city = City::find(conn, city_id)?;
                     audit::record(
                         conn,
                         Some(user.id),
                         Some(user.id),
                         "membership.domain",
-                        &format!("joined city {city_id} by e-mail domain"),
+                        &city.name,
                     )?;
                 }
                 session::start(conn, user.id, &client).map(Some)
