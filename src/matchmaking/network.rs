@@ -1244,10 +1244,21 @@ fn length(features: &[Feature]) -> f32 {
 
 /// The themes both cities have most projects in (up to two).
 fn top_shared_themes(a: &[f32; 6], b: &[f32; 6]) -> Vec<Theme> {
+    // "Both mostly active in X" holds only for a theme among the two largest of both
+    // profiles (ties included); the strongest by the smaller of the two shares first.
+    let main = |profile: &[f32; 6], theme: Theme| {
+        let mut counts = *profile;
+        counts.sort_by(|x, y| y.total_cmp(x));
+        let count = profile[theme.index()];
+        count > 0.0 && count >= counts[1]
+    };
+    let share = |profile: &[f32; 6], theme: Theme| {
+        profile[theme.index()] / profile.iter().sum::<f32>().max(1.0)
+    };
     let mut themes: Vec<(f32, Theme)> = Theme::ALL
         .into_iter()
-        .map(|t| (a[t.index()].min(b[t.index()]), t))
-        .filter(|(n, _)| *n > 0.0)
+        .filter(|&t| main(a, t) && main(b, t))
+        .map(|t| (share(a, t).min(share(b, t)), t))
         .collect();
     themes.sort_by(|x, y| y.0.total_cmp(&x.0));
     themes.into_iter().take(2).map(|(_, t)| t).collect()
@@ -1382,6 +1393,27 @@ mod tests {
         assert!(!mentor(&net));
         net.upsert(traffic(2, 2, Stage::Scaled));
         assert!(mentor(&net));
+    }
+
+    #[test]
+    fn shared_themes_are_main_themes_of_both_cities() {
+        use Theme::*;
+        let profile = |counts: &[(Theme, f32)]| {
+            let mut p = [0.0; 6];
+            counts.iter().for_each(|&(t, n)| p[t.index()] = n);
+            p
+        };
+        // Living is a main theme of the small city only, Economy of the large one only.
+        let small = profile(&[
+            (Governance, 4.0),
+            (Economy, 1.0),
+            (Mobility, 1.0),
+            (Living, 3.0),
+        ]);
+        let large = profile(&[(Governance, 9.0), (Economy, 8.0), (Living, 2.0)]);
+        assert_eq!(top_shared_themes(&small, &large), vec![Governance]);
+        let other = profile(&[(Mobility, 5.0), (Environment, 4.0)]);
+        assert!(top_shared_themes(&small, &other).is_empty(), "no claim");
     }
 
     #[test]

@@ -34,8 +34,8 @@ pub async fn show_network(
     state: web::Data<AppState>,
     page: PageRequest,
 ) -> AppResult<HttpResponse> {
-    let mut cities = state.db.run(City::all).await?;
-    cities.sort_by(|a, b| a.name.cmp(&b.name));
+    // By slug, as every other list: 's-Hertogenbosch under s, not first.
+    let cities = state.db.run(City::all).await?;
     let position: HashMap<i32, usize> = cities.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let network = state.matchmaking.read()?;
     let mut strongest: HashMap<(usize, usize), f32> = HashMap::new();
