@@ -185,7 +185,16 @@ fn project_has_the_contract_fields(app: &TestApp) {
 }
 
 fn unknown_project_id_is_404(app: &TestApp) {
-    for id in ["999999999", "0", "-1", "abc", "99999999999999999999", "1.5"] {
+    for id in [
+        "999999999",
+        "0",
+        "-1",
+        "abc",
+        "99999999999999999999",
+        "1.5",
+        "01",
+        "+1",
+    ] {
         assert_api_error(app, &format!("/api/v1/projects/{id}"), 404, "not_found");
     }
 }

@@ -76,7 +76,8 @@ impl ProjectListQuery {
 pub fn parse_id(raw: &str) -> AppResult<i32> {
     raw.parse::<i32>()
         .ok()
-        .filter(|id| *id > 0)
+        // Only the canonical spelling: "01" or "+1" would be a second address of a page.
+        .filter(|id| *id > 0 && id.to_string() == raw)
         .ok_or_else(|| crate::error::AppError::not_found(format!("project {raw:?}")))
 }
 
