@@ -40,7 +40,7 @@ specs![
         a_member_cannot_edit_another_citys_project,
         a_city_in_the_form_does_not_move_a_new_project,
         a_member_edits_only_projects_they_created,
-        an_edit_on_a_stale_form_is_refused_with_409,
+        an_edit_on_a_stale_form_is_refused_with_409_and_comes_back_filled_in,
         an_edit_without_its_version_or_not_urlencoded_is_a_400,
         garbled_or_disguised_text_in_a_form_is_refused_and_nothing_is_saved,
         invalid_project_input_is_shown_again_and_nothing_is_saved,
@@ -133,18 +133,21 @@ fn edit_fields(session: &Session, id: i64) -> Vec<(String, String)> {
     let page = session.get(&format!("/projecten/{id}/bewerken"));
     assert_eq!(page.status, 200, "{}", page.body);
     let mut fields = Vec::new();
-    let version = page
-        .body
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("version field");
-    fields.push(("version".to_owned(), version.to_owned()));
+    fields.push(("version".to_owned(), version_in(&page.body)));
     let p = project(session.app, id);
     for key in ["title", "description", "theme", "stage", "lessons"] {
         fields.push((key.to_owned(), p[key].as_str().unwrap_or("").to_owned()));
     }
     fields
+}
+
+/// The version an edit form was made from.
+fn version_in(form: &str) -> String {
+    form.split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("version field")
+        .to_owned()
 }
 
 fn with(fields: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -957,7 +960,7 @@ fn a_member_edits_only_projects_they_created(app: &mut TestApp) {
     );
 }
 
-fn an_edit_on_a_stale_form_is_refused_with_409(app: &mut TestApp) {
+fn an_edit_on_a_stale_form_is_refused_with_409_and_comes_back_filled_in(app: &mut TestApp) {
     let admin = signed_in(app, ADMIN, true);
     let first = signed_in(app, "eerste@example.nl", false);
     make_editor(&admin, "eerste@example.nl", "Apeldoorn");
@@ -978,6 +981,25 @@ fn an_edit_on_a_stale_form_is_refused_with_409(app: &mut TestApp) {
         "Eerste les",
         "the first save is not lost"
     );
+    assert!(
+        res.body.contains(">Tweede les</textarea>")
+            && res.body.contains("Nu opgeslagen: Eerste les"),
+        "the form comes back with what was typed and what is saved now: {}",
+        res.body
+    );
+    let again = with(
+        &old,
+        &[
+            ("lessons", "Tweede les"),
+            ("version", &version_in(&res.body)),
+        ],
+    );
+    assert_eq!(
+        post_fields(&second, &path, &again).status,
+        303,
+        "sent again, knowingly"
+    );
+    assert_eq!(project(app, id)["lessons"], "Tweede les");
 }
 
 /// An editor of Apeldoorn, the id of its project 6.3 and that project's edit form.

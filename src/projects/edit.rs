@@ -449,6 +449,7 @@ pub async fn update(
         );
     }
     let version = input.version.clone();
+    let submitted = fields.clone();
     // Only an edit form made by this site carries it; without it no conflict can be told.
     if version.is_empty() {
         return Err(AppError::bad_request(
@@ -456,7 +457,7 @@ pub async fn update(
             "the form lacks its version field; open the edit page and send it from there",
         ));
     }
-    state
+    let saved_first_by_someone_else = state
         .db
         .run(move |conn| {
             conn.transaction(|conn| {
@@ -467,15 +468,11 @@ pub async fn update(
                     .execute(conn)?;
                 let current = Project::find(conn, id)?;
                 if version_of(&current) != version {
-                    return Err(AppError::Conflict {
-                        message: "someone else saved this project after you opened the form; \
-                                  reload it and make your change again"
-                            .into(),
-                    });
+                    return Ok(Some(current));
                 }
                 let changed = changes(&Fields::of(&current), &fields);
                 if changed.is_empty() {
-                    return Ok(());
+                    return Ok(None);
                 }
                 // Text the city wrote itself is no longer "name only" from the report.
                 let origin = if fields.description != current.description {
@@ -490,12 +487,64 @@ pub async fn update(
                         projects::updated_at.eq(Utc::now().naive_utc()),
                     ))
                     .execute(conn)?;
-                record(conn, id, user_id, &changed)
+                record(conn, id, user_id, &changed)?;
+                Ok(None)
             })
         })
         .await?;
+    if let Some(current) = saved_first_by_someone_else {
+        return conflict_page(&state, &page, input, submitted, &current);
+    }
     state.indexer.notify();
     Ok(see_other(&project_url(id)))
+}
+
+/// Someone saved the project after this form was made. The form comes back with what
+/// this user typed, made from the saved version, and each field the two differ in says
+/// what is saved now: nothing typed is lost, and sending again saves it knowingly.
+fn conflict_page(
+    state: &web::Data<AppState>,
+    page: &PageRequest,
+    mut input: ProjectInput,
+    submitted: Fields,
+    current: &Project,
+) -> AppResult<HttpResponse> {
+    let t = texts(state, page);
+    input.version = version_of(current);
+    let mut view = project_form(
+        &t,
+        &page.visitor.csrf,
+        format!("/projecten/{}/bewerken", current.id),
+        &input,
+    )
+    .error(Some(t("edit.conflict")));
+    for change in changes(&Fields::of(current), &submitted) {
+        let saved = shown_value(&t, &change.field, &change.from);
+        let message = state.renderer.catalogs().format(
+            page.lang,
+            "edit.conflict_field",
+            &[("saved", if saved.is_empty() { "—" } else { &saved })],
+        );
+        view.field_error(&change.field, message);
+    }
+    let title = edit_title(state, page, current);
+    form_page(
+        state,
+        page,
+        StatusCode::CONFLICT,
+        &title,
+        t("edit.edit_lead"),
+        view,
+    )
+}
+
+/// A stored field value as people read it: themes and stages by name, long texts
+/// shortened.
+fn shown_value(t: &impl Fn(&str) -> String, field: &str, value: &str) -> String {
+    match field {
+        "theme" | "stage" if !value.is_empty() => t(&format!("{field}.{value}")),
+        _ => shorten(value),
+    }
 }
 
 // ---- history ------------------------------------------------------------------
@@ -575,17 +624,10 @@ pub async fn show_history(
                 changes: serde_json::from_str::<Vec<Change>>(&json)
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|c| {
-                        // Themes and stages are stored as slugs and shown by name.
-                        let value = |v: &str| match c.field.as_str() {
-                            "theme" | "stage" if !v.is_empty() => t(&format!("{}.{v}", c.field)),
-                            _ => shorten(v),
-                        };
-                        ChangeView {
-                            field: t(&format!("edit.field.{}", c.field)),
-                            from: value(&c.from),
-                            to: value(&c.to),
-                        }
+                    .map(|c| ChangeView {
+                        field: t(&format!("edit.field.{}", c.field)),
+                        from: shown_value(&t, &c.field, &c.from),
+                        to: shown_value(&t, &c.field, &c.to),
                     })
                     .collect(),
             })
