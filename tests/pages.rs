@@ -24,6 +24,7 @@ specs! {
         bad_filter_on_a_page_is_a_400_page_saying_why,
         pages_have_landmarks_a_title_and_one_h1,
         head_is_answered_like_get_without_a_body,
+        every_page_names_a_site_icon_that_is_served,
         a_method_an_address_does_not_take_is_a_405_naming_those_it_does;
     plain:
         translation_catalogs_have_the_same_keys,
@@ -255,6 +256,16 @@ fn bad_filter_on_a_page_is_a_400_page_saying_why(app: &TestApp) {
             .contains("<script>"),
         "escaped"
     );
+}
+
+fn every_page_names_a_site_icon_that_is_served(app: &TestApp) {
+    let icon = "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">";
+    for path in PAGES {
+        assert!(page(app, path).contains(icon), "{path}");
+    }
+    let res = app.get_response("/static/favicon.svg");
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), Some("image/svg+xml"));
 }
 
 fn head_is_answered_like_get_without_a_body(app: &TestApp) {
