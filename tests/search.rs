@@ -18,6 +18,7 @@ specs! {
         typos_are_forgiven_and_corrected,
         title_matches_rank_above_passing_mentions,
         filters_narrow_results_and_facets_count_them,
+        a_chosen_theme_still_offers_the_other_themes_with_their_counts,
         type_filter_selects_cities_or_reserved_types,
         an_unknown_city_filter_is_a_400_as_on_the_project_list,
         paging_is_validated_and_stable,
@@ -126,6 +127,28 @@ fn title_matches_rank_above_passing_mentions(app: &TestApp) {
     assert!(
         titles.first().is_some_and(|t| t.contains("Snuffelfiets")),
         "{titles:?}"
+    );
+}
+
+fn a_chosen_theme_still_offers_the_other_themes_with_their_counts(app: &TestApp) {
+    let (_, all) = app.get_json("/api/v1/search?q=sensoren&type=project");
+    let (_, env) = app.get_json("/api/v1/search?q=sensoren&type=project&theme=environment");
+    assert_eq!(
+        env["facets"]["theme"], all["facets"]["theme"],
+        "switching themes finds what each count says"
+    );
+    let (_, mobility) =
+        app.get_json("/api/v1/search?q=sensoren&type=project&theme=mobility&stage=pilot");
+    let (_, pilots) = app.get_json("/api/v1/search?q=sensoren&type=project&stage=pilot");
+    assert_eq!(
+        mobility["facets"]["theme"], pilots["facets"]["theme"],
+        "the other filters still narrow"
+    );
+    assert_ne!(mobility["facets"]["stage"], pilots["facets"]["stage"]);
+    let page = app.get("/zoeken?q=sensoren&theme=environment").1;
+    assert!(
+        page.contains("href=\"/zoeken?q=sensoren&amp;theme=mobility\""),
+        "a link straight to another theme"
     );
 }
 
