@@ -18,6 +18,7 @@ specs! {
         typos_are_forgiven_and_corrected,
         title_matches_rank_above_passing_mentions,
         filters_narrow_results_and_facets_count_them,
+        a_title_that_is_the_query_comes_first,
         a_chosen_theme_still_offers_the_other_themes_with_their_counts,
         type_filter_selects_cities_or_reserved_types,
         an_unknown_city_filter_is_a_400_as_on_the_project_list,
@@ -149,6 +150,14 @@ fn a_chosen_theme_still_offers_the_other_themes_with_their_counts(app: &TestApp)
     assert!(
         page.contains("href=\"/zoeken?q=sensoren&amp;theme=mobility\""),
         "a link straight to another theme"
+    );
+}
+
+fn a_title_that_is_the_query_comes_first(app: &TestApp) {
+    let (_, body) = app.get_json("/api/v1/search?q=slimme%20lantaarnpalen&type=project");
+    assert_eq!(
+        body["results"][0]["title"], "Slimme lantaarnpalen",
+        "{body}"
     );
 }
 

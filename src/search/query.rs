@@ -282,6 +282,21 @@ pub fn text_clauses(
             .collect();
         clauses.extend(bonuses);
     }
+    // A title that is the query, word for word, is what was looked for: it comes before
+    // projects that match the same words spread over a long description.
+    let stems: Vec<&String> = words.iter().filter_map(|w| w.stem.as_ref()).collect();
+    if stems.len() > 1 {
+        let phrase = PhraseQuery::new(
+            stems
+                .iter()
+                .map(|s| Term::from_field_text(fields.title, s))
+                .collect(),
+        );
+        clauses.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(Box::new(phrase), MATCHED_CLAUSE_BONUS)),
+        ));
+    }
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
 }
 
