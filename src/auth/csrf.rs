@@ -39,21 +39,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Refused before its body is read.
+        if !is_urlencoded(req) {
+            let error = AppError::bad_request(
+                "invalid_form",
+                "a form is sent as application/x-www-form-urlencoded",
+            );
+            return Box::pin(std::future::ready(Err(error.into())));
+        }
         let visitor = req.extensions().get::<Visitor>().cloned();
         let same_origin = same_origin(req);
-        let urlencoded = is_urlencoded(req);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let body = body
                 .await
                 .map_err(|_| AppError::bad_request("invalid_form", "the form could not be read"))?;
-            if !urlencoded {
-                return Err(AppError::bad_request(
-                    "invalid_form",
-                    "a form is sent as application/x-www-form-urlencoded",
-                )
-                .into());
-            }
             Ok(Form(check(visitor, same_origin, &body)?))
         })
     }
@@ -70,10 +70,8 @@ fn check<T: DeserializeOwned>(
             "the form is too large",
         ));
     }
-    check_text(body)?;
+    let fields = strict_fields(body)?;
     let expected = visitor.map(|v| v.csrf).unwrap_or_default();
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|_| AppError::bad_request("invalid_form", "the form is not url-encoded"))?;
     let submitted = fields
         .iter()
         .find(|(k, _)| k == "csrf")
@@ -87,12 +85,17 @@ fn check<T: DeserializeOwned>(
     })
 }
 
-/// Every field must decode to UTF-8 without control characters: serde_urlencoded would
-/// store a replacement character in place of bad bytes, and a terminal escape or a
-/// right-to-left override would show something other than what was written.
-fn check_text(body: &[u8]) -> AppResult<()> {
-    for part in body.split(|&b| b == b'&' || b == b'=') {
-        let text = percent_encoding::percent_decode(part)
+/// The form's (name, value) pairs, decoded strictly: every part must be UTF-8 without
+/// control characters. serde_urlencoded would store a replacement character in place of
+/// bad bytes, and a terminal escape or a right-to-left override would show something
+/// other than what was written.
+fn strict_fields(body: &[u8]) -> AppResult<Vec<(String, String)>> {
+    let decode = |part: &[u8]| -> AppResult<String> {
+        let spaced: Vec<u8> = part
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        let text = percent_encoding::percent_decode(&spaced)
             .decode_utf8()
             .map_err(|_| AppError::bad_request("invalid_text", "the form is not valid UTF-8"))?;
         if text.chars().any(is_forbidden_character) {
@@ -101,8 +104,17 @@ fn check_text(body: &[u8]) -> AppResult<()> {
                 "the form contains control characters; remove them and send it again",
             ));
         }
-    }
-    Ok(())
+        Ok(text.into_owned())
+    };
+    body.split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let mut halves = pair.splitn(2, |&b| b == b'=');
+            let name = decode(halves.next().unwrap_or_default())?;
+            let value = decode(halves.next().unwrap_or_default())?;
+            Ok((name, value))
+        })
+        .collect()
 }
 
 /// C0 and C1 controls other than tab and line breaks, and the bidirectional overrides

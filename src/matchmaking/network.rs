@@ -541,6 +541,11 @@ impl Network {
         entry_at(&self.entries, index)
     }
 
+    /// A stored project by its id.
+    fn entry_of(&self, project_id: i32) -> Option<&Entry> {
+        self.entry(*self.index_of.get(&project_id)?)
+    }
+
     /// Similarity of two projects: the dot product of their vectors plus the same-theme
     /// bonus.
     fn similarity(&self, a: &Entry, b: &Entry) -> f32 {
@@ -906,8 +911,7 @@ impl Network {
     /// The projects of other cities most like this one, with reasons; `None` for an
     /// unknown project.
     pub fn similar(&self, project_id: i32, limit: usize) -> Option<Vec<Similar>> {
-        let index = *self.index_of.get(&project_id)?;
-        let entry = self.entry(index)?;
+        let entry = self.entry_of(project_id)?;
         Some(
             entry
                 .similar
@@ -940,8 +944,7 @@ impl Network {
                     .pairs
                     .iter()
                     .filter_map(|&(ours, theirs, score)| {
-                        let x = self.entry(*self.index_of.get(&ours)?)?;
-                        let y = self.entry(*self.index_of.get(&theirs)?)?;
+                        let (x, y) = (self.entry_of(ours)?, self.entry_of(theirs)?);
                         Some(PairReason {
                             ours,
                             theirs,
@@ -1246,18 +1249,22 @@ fn length(features: &[Feature]) -> f32 {
 fn top_shared_themes(a: &[f32; 6], b: &[f32; 6]) -> Vec<Theme> {
     // "Both mostly active in X" holds only for a theme among the two largest of both
     // profiles (ties included); the strongest by the smaller of the two shares first.
-    let main = |profile: &[f32; 6], theme: Theme| {
+    let second_largest = |profile: &[f32; 6]| {
         let mut counts = *profile;
         counts.sort_by(|x, y| y.total_cmp(x));
+        counts[1]
+    };
+    let (a_second, b_second) = (second_largest(a), second_largest(b));
+    let main = |profile: &[f32; 6], second: f32, theme: Theme| {
         let count = profile[theme.index()];
-        count > 0.0 && count >= counts[1]
+        count > 0.0 && count >= second
     };
     let share = |profile: &[f32; 6], theme: Theme| {
         profile[theme.index()] / profile.iter().sum::<f32>().max(1.0)
     };
     let mut themes: Vec<(f32, Theme)> = Theme::ALL
         .into_iter()
-        .filter(|&t| main(a, t) && main(b, t))
+        .filter(|&t| main(a, a_second, t) && main(b, b_second, t))
         .map(|t| (share(a, t).min(share(b, t)), t))
         .collect();
     themes.sort_by(|x, y| y.0.total_cmp(&x.0));

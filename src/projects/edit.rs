@@ -449,7 +449,6 @@ pub async fn update(
         );
     }
     let version = input.version.clone();
-    let submitted = fields.clone();
     // Only an edit form made by this site carries it; without it no conflict can be told.
     if version.is_empty() {
         return Err(AppError::bad_request(
@@ -457,6 +456,7 @@ pub async fn update(
             "the form lacks its version field; open the edit page and send it from there",
         ));
     }
+    let submitted = fields.clone();
     let saved_first_by_someone_else = state
         .db
         .run(move |conn| {
