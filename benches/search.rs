@@ -50,8 +50,8 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 use serde::Deserialize;
 
+use stadsmaat::cities::model::CityRef;
 use stadsmaat::inventory::{Inventory, InventoryCity, InventoryProject, SHIPPED_JSON};
-use stadsmaat::projects::model::CityRef;
 use stadsmaat::search::analysis::Profile;
 use stadsmaat::search::documents::{DocKind, KindFilter, SearchDoc};
 use stadsmaat::search::engine::Hit;
@@ -379,7 +379,7 @@ impl Tantivy {
     ) -> BenchResult<(Self, Duration)> {
         let start = Instant::now();
         let index = SearchIndex::in_memory(profile)?;
-        index.replace_all(docs.iter().cloned())?;
+        index.replace_all(docs.iter().cloned(), 0)?;
         let elapsed = start.elapsed();
         let search = Search::new(index, thesaurus);
         Ok((Tantivy { name, search }, elapsed))
@@ -390,7 +390,7 @@ impl Tantivy {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("index");
         let (index, _) = SearchIndex::open_in_dir(&path, profile)?;
-        index.replace_all(docs.iter().cloned())?;
+        index.replace_all(docs.iter().cloned(), 0)?;
         drop(index);
         directory_bytes(&path)
     }

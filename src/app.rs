@@ -1,13 +1,25 @@
-//! Start-up: from a configuration to a ready application state (database migrated,
-//! inventory loaded, templates compiled), shared by `serve` and the other commands.
+//! Start-up, the composition root: from a configuration to a ready application — the
+//! database migrated and the inventory loaded (one process at a time), the areas'
+//! services built (search index, matchmaking network, mail), the background jobs
+//! started — and [`routes`], the one list of the areas whose routes the site serves.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::web;
 
 use crate::config::Config;
 use crate::db::Database;
-use crate::inventory::{self, Inventory, SHIPPED_JSON};
+use crate::inventory::{self, Inventory, Source, SHIPPED_JSON};
+use crate::jobs::follow::{Compactor, FollowJob};
+use crate::jobs::{Jobs, Signal};
+use crate::matchmaking::Matchmaking;
+use crate::search::Search;
 use crate::web::render::Renderer;
 use crate::web::AppState;
+use crate::{accounts, cities, matchmaking, overview, projects, search, themes};
 
-/// Opens the data directory and database and makes sure the inventory is in.
+/// Opens the data directory and database (migrating it) for any command.
 pub fn open_database(config: &Config) -> Result<Database, String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         format!(
@@ -20,46 +32,128 @@ pub fn open_database(config: &Config) -> Result<Database, String> {
     Ok(db)
 }
 
-/// Everything `serve` needs, with the shipped inventory imported on first start.
-pub fn prepare(config: Config) -> Result<AppState, String> {
+/// The running application: the core state and the areas' services.
+pub struct Application {
+    pub state: web::Data<AppState>,
+    search: Arc<Search>,
+    matchmaking: Arc<Matchmaking>,
+    source: Arc<Source>,
+}
+
+impl Application {
+    /// Registers the areas' services and every route, for each server worker.
+    pub fn configure(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+        let search = web::Data::from(Arc::clone(&self.search));
+        let matchmaking = web::Data::from(Arc::clone(&self.matchmaking));
+        let source = web::Data::from(Arc::clone(&self.source));
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(search.clone())
+                .app_data(matchmaking.clone())
+                .app_data(source.clone())
+                .configure(routes);
+        }
+    }
+}
+
+/// Every route of the site, area by area; each area lists its own.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(crate::web::api_routes)
+            .configure(cities::api_routes)
+            .configure(projects::api_routes)
+            .configure(matchmaking::api_routes)
+            .configure(search::api_routes),
+    )
+    .configure(overview::page_routes)
+    .configure(cities::page_routes)
+    .configure(projects::page_routes)
+    .configure(themes::page_routes)
+    .configure(matchmaking::page_routes)
+    .configure(search::page_routes)
+    .configure(accounts::page_routes)
+    .configure(crate::web::page_routes);
+}
+
+/// Everything `serve` needs, with the shipped inventory imported on first start and the
+/// derived data (index, network) caught up with the database before the first request.
+pub fn prepare(mut config: Config) -> Result<Application, String> {
     crate::auth::password::prepare_hashing();
     let db = open_database(&config)?;
-    let mut conn = db.connection().map_err(|e| e.to_string())?;
+    config.instance = instance_id(&config.data_dir)?;
     // Parsed once: loaded on the first start, and its source described on /over.
     let shipped = Inventory::parse(SHIPPED_JSON).map_err(|e| e.to_string())?;
-    match inventory::load_if_empty(&mut conn, &shipped).map_err(|e| e.to_string())? {
-        Some(report) => tracing::info!(
-            cities = report.cities,
-            projects = report.projects_created,
-            "imported the G40 inventory"
-        ),
-        None => tracing::info!("inventory already loaded"),
+    {
+        // Two instances starting on one empty database import it once.
+        let _lock = db.setup_lock()?;
+        let mut conn = db.connection().map_err(|e| e.to_string())?;
+        match inventory::load_if_empty(&mut conn, &shipped).map_err(|e| e.to_string())? {
+            Some(report) => tracing::info!(
+                cities = report.cities,
+                projects = report.projects_created,
+                "imported the G40 inventory"
+            ),
+            None => tracing::info!("inventory already loaded"),
+        }
     }
-    drop(conn);
-    // Built before the search queue is drained, so whatever the queue still holds
-    // reaches it too.
-    let thesaurus = std::sync::Arc::new(crate::search::thesaurus::Thesaurus::shipped());
-    let matchmaking = crate::matchmaking::Matchmaking::load(&db, thesaurus.clone())?;
-    let follower: std::sync::Arc<dyn crate::search::Follower> = matchmaking.clone();
-    let (search, indexer) =
-        crate::search::open(&config.index_dir(), &db, thesaurus, vec![follower])?;
-    let renderer = Renderer::new()?;
-    let transport =
-        crate::mail::Transport::from_config(config.smtp_url.as_deref(), config.outbox_dir())?;
+    let thesaurus = Arc::new(crate::search::thesaurus::Thesaurus::shipped());
+    let matchmaking = Matchmaking::load(&db, thesaurus.clone())?;
+    let (search, indexer) = crate::search::open(&config.index_dir(), &db, thesaurus)?;
+
+    let jobs = Jobs::new();
+    for follower in [
+        indexer as Arc<dyn crate::jobs::follow::Follower>,
+        matchmaking.clone(),
+    ] {
+        let job = Arc::new(FollowJob::new(follower, db.clone(), &config.instance));
+        job.catch_up().map_err(|e| e.to_string())?;
+        jobs.spawn(job, &[Signal::Changes])?;
+    }
+    jobs.spawn(Arc::new(Compactor { db: db.clone() }), &[])?;
+    jobs.spawn(
+        Arc::new(crate::search::indexer::IndexWatchdog(search.clone())),
+        &[],
+    )?;
+    let transport = crate::mail::transport::Transport::from_config(
+        config.smtp_url.as_deref(),
+        config.outbox_dir(),
+    )?;
     let from = config
         .mail_from
         .parse()
         .map_err(|e| format!("STADSMAAT_MAIL_FROM {:?}: {e}", config.mail_from))?;
-    let mailer = crate::mail::Mailer::start(db.clone(), transport, from);
-    Ok(AppState {
+    let sender =
+        crate::mail::sender::MailSender::new(db.clone(), transport, from, config.instance.clone());
+    jobs.spawn(Arc::new(sender), &[Signal::Mail])?;
+
+    let state = AppState {
+        renderer: Renderer::new()?,
+        probes: vec![search.clone()],
         config,
         db,
-        renderer,
-        shipped_source: shipped.source,
-        search,
-        indexer,
-        matchmaking,
-        mailer,
+        jobs,
         throttles: Default::default(),
+    };
+    Ok(Application {
+        state: web::Data::new(state),
+        search,
+        matchmaking,
+        source: Arc::new(shipped.source),
     })
+}
+
+/// This data directory's lasting identity among instances sharing one database: the
+/// name under which its index and network report their change-log positions and claim
+/// mail. Made once, kept in `<data-dir>/instance-id`.
+fn instance_id(data_dir: &Path) -> Result<String, String> {
+    let path = data_dir.join("instance-id");
+    if let Ok(id) = std::fs::read_to_string(&path) {
+        let id = id.trim();
+        if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Ok(id.to_owned());
+        }
+    }
+    let id = crate::auth::token::random_token().map_err(|e| e.to_string())?[..16].to_owned();
+    std::fs::write(&path, &id).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(id)
 }

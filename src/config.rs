@@ -22,6 +22,9 @@ pub struct Config {
     /// `STADSMAAT_PUBLIC_URL`: the address users reach the site at, for links in mail.
     /// Defaults to `http://` plus the bind address.
     pub public_url: Option<String>,
+    /// This data directory's identity among instances sharing one database (set at
+    /// start-up from `<data-dir>/instance-id`).
+    pub instance: String,
 }
 
 impl Config {
@@ -60,6 +63,7 @@ impl Config {
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             public_url: None,
+            instance: String::new(),
         })
     }
 }

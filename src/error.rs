@@ -46,6 +46,11 @@ pub enum AppError {
     #[error("the database is busy; try again in a moment")]
     Busy,
 
+    /// A part of the site is repairing itself (a search index being rebuilt); `message`
+    /// says which. The client may retry shortly.
+    #[error("{0}")]
+    Unavailable(String),
+
     #[error("database error: {0}")]
     Database(diesel::result::Error),
 
@@ -88,7 +93,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Conflict { .. } => "conflict",
             AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::Pool(_) | AppError::Busy => "unavailable",
+            AppError::Pool(_) | AppError::Busy | AppError::Unavailable(_) => "unavailable",
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -104,7 +109,8 @@ impl AppError {
             | AppError::TooManyRequests { .. }
             | AppError::Conflict { .. }
             | AppError::MethodNotAllowed
-            | AppError::Busy => self.to_string(),
+            | AppError::Busy
+            | AppError::Unavailable(_) => self.to_string(),
             AppError::Pool(_) => "The database is temporarily unavailable.".into(),
             _ => "Something went wrong on our side; it has been logged.".into(),
         }
@@ -151,7 +157,9 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Pool(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Pool(_) | AppError::Busy | AppError::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -26,11 +26,13 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod changes;
 pub mod cities;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod inventory;
+pub mod jobs;
 pub mod mail;
 pub mod matchmaking;
 pub mod overview;

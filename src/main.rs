@@ -1,10 +1,13 @@
 //! The `stadsmaat` command: `serve` (the default), `import`, `reindex` and `user create`.
+//! Thin: it parses the command line and calls into the library.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use stadsmaat::accounts::cli::NewUser;
+use stadsmaat::auth::SiteRole;
 use stadsmaat::config::Config;
 use stadsmaat::inventory::Inventory;
 
@@ -79,8 +82,17 @@ enum UserCommand {
         #[arg(long)]
         name: Option<String>,
         /// Make the user an administrator.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "moderator")]
         admin: bool,
+        /// Make the user a forum moderator.
+        #[arg(long)]
+        moderator: bool,
+        /// Make the user a member of this city (its slug, such as `apeldoorn`).
+        #[arg(long, value_name = "SLUG")]
+        city: Option<String>,
+        /// Make the user the editor of their `--city`.
+        #[arg(long, requires = "city")]
+        editor: bool,
         /// Read the password from standard input (required: passwords never go on the
         /// command line, where other users of the machine can see them).
         #[arg(long, required = true)]
@@ -115,9 +127,28 @@ fn main() -> ExitCode {
                         email,
                         name,
                         admin,
+                        moderator,
+                        city,
+                        editor,
                         password_stdin: _,
                     },
-            } => create_user(config, &email, name.as_deref(), admin),
+            } => {
+                let site_role = match (admin, moderator) {
+                    (true, _) => SiteRole::Admin,
+                    (false, true) => SiteRole::Moderator,
+                    (false, false) => SiteRole::None,
+                };
+                create_user(
+                    config,
+                    &NewUser {
+                        email,
+                        name,
+                        site_role,
+                        city,
+                        editor,
+                    },
+                )
+            }
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -129,7 +160,8 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> Result<(), String> {
-    let state = stadsmaat::app::prepare(config)?;
+    let app = stadsmaat::app::prepare(config)?;
+    let state = app.state.clone();
     if !stadsmaat::accounts::cli::has_admin(&state.db)? {
         let data_dir = state.config.data_dir.display();
         // On standard error, beside the log, where whoever starts the server looks.
@@ -139,9 +171,12 @@ fn serve(config: Config) -> Result<(), String> {
              --data-dir {data_dir}\n(type the password, then Enter)"
         );
     }
-    actix_web::rt::System::new()
-        .block_on(stadsmaat::web::serve(state))
-        .map_err(|e| format!("server failed: {e}"))
+    let served = actix_web::rt::System::new()
+        .block_on(stadsmaat::web::serve(state.clone(), app.configure()))
+        .map_err(|e| format!("server failed: {e}"));
+    // Background jobs finish their current pass; nothing half-done is left behind.
+    state.jobs.shutdown();
+    served
 }
 
 fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
@@ -162,13 +197,13 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-fn create_user(config: Config, email: &str, name: Option<&str>, admin: bool) -> Result<(), String> {
+fn create_user(config: Config, new: &NewUser) -> Result<(), String> {
     let mut password = String::new();
     std::io::stdin()
         .read_line(&mut password)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let db = stadsmaat::app::open_database(&config)?;
-    let line = stadsmaat::accounts::cli::create_user(&db, email, name, admin, &password)?;
+    let line = stadsmaat::accounts::cli::create_user(&db, new, &password)?;
     println!("{line}");
     Ok(())
 }

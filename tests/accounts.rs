@@ -5,6 +5,9 @@
 use serde_json::Value;
 
 use crate::specs;
+use crate::support::fixtures::{
+    edit_fields, post_fields, project, project_by_ref, signed_in, version_in, with,
+};
 use crate::support::session::{Session, PASSWORD};
 use crate::support::smtp::SmtpSink;
 use crate::support::{eventually, Backend, TestApp};
@@ -57,13 +60,6 @@ specs![
 
 const ADMIN: &str = "beheer@stadsmaat.test";
 
-fn signed_in<'a>(app: &'a TestApp, email: &str, admin: bool) -> Session<'a> {
-    app.create_user(email, admin);
-    let session = Session::new(app);
-    session.login(email);
-    session
-}
-
 fn map_domain(admin: &Session, domain: &str, city_slug: &str) {
     let res = admin.post(
         "/beheer/domeinen",
@@ -114,62 +110,6 @@ fn id_after(page: &str, prefix: &str) -> String {
         .and_then(|s| s.split(['/', '"']).next())
         .unwrap_or_else(|| panic!("no {prefix} on the page"))
         .to_owned()
-}
-
-fn project_by_ref(app: &TestApp, source_ref: &str) -> Value {
-    let (status, body) = app.get_json(&format!("/api/v1/projects?source_ref={source_ref}"));
-    assert_eq!(status, 200);
-    body["results"][0].clone()
-}
-
-fn project(app: &TestApp, id: i64) -> Value {
-    let (status, body) = app.get_json(&format!("/api/v1/projects/{id}"));
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-/// The fields of a project's edit form, as the page fills them.
-fn edit_fields(session: &Session, id: i64) -> Vec<(String, String)> {
-    let page = session.get(&format!("/projecten/{id}/bewerken"));
-    assert_eq!(page.status, 200, "{}", page.body);
-    let mut fields = Vec::new();
-    fields.push(("version".to_owned(), version_in(&page.body)));
-    let p = project(session.app, id);
-    for key in ["title", "description", "theme", "stage", "lessons"] {
-        fields.push((key.to_owned(), p[key].as_str().unwrap_or("").to_owned()));
-    }
-    fields
-}
-
-/// The version an edit form was made from.
-fn version_in(form: &str) -> String {
-    form.split("name=\"version\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("version field")
-        .to_owned()
-}
-
-fn with(fields: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = fields
-        .iter()
-        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
-        .cloned()
-        .collect();
-    out.extend(changes.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    out
-}
-
-fn post_fields(
-    session: &Session,
-    path: &str,
-    fields: &[(String, String)],
-) -> crate::support::Response {
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    session.post(path, &borrowed)
 }
 
 fn register(

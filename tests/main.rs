@@ -10,6 +10,9 @@ mod api;
 mod browser;
 mod cli;
 mod dataset;
+mod instances;
+mod layering;
+mod mail;
 mod matchmaking;
 mod pages;
 mod search;
@@ -87,6 +90,9 @@ fn main() {
         search::specs(),
         cli::specs(),
         dataset::specs(),
+        layering::specs(),
+        instances::specs(),
+        mail::specs(),
         matchmaking::specs(),
     ]
     .into_iter()

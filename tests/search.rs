@@ -32,6 +32,8 @@ specs! {
         kill_during_indexing_loses_nothing_after_restart,
         index_of_another_schema_version_is_rebuilt,
         damaged_index_is_rebuilt_from_the_database,
+        index_files_damaged_on_disk_are_repaired_at_start,
+        an_index_damaged_under_the_running_server_is_rebuilt_not_a_500,
         reindex_command_rebuilds_and_refuses_while_serving;
 }
 
@@ -457,6 +459,81 @@ fn damaged_index_is_rebuilt_from_the_database(app: &mut TestApp) {
     std::fs::write(app.data_dir().join("index/meta.json"), "{ not json").expect("write");
     app.restart();
     assert!(total_for(app, "fiets") > 5);
+}
+
+/// The one file of the index's (single) segment whose name ends in `extension`.
+fn index_file(app: &TestApp, extension: &str) -> std::path::PathBuf {
+    std::fs::read_dir(app.data_dir().join("index"))
+        .expect("index dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == extension))
+        .unwrap_or_else(|| panic!("no .{extension} file in the index"))
+}
+
+/// Overwrites `len` bytes from `offset` with a pattern no checksum accepts.
+fn overwrite(path: &std::path::Path, offset: usize, len: usize) {
+    let mut bytes = std::fs::read(path).expect("read");
+    let end = (offset + len).min(bytes.len());
+    for (i, b) in bytes[offset..end].iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(31) ^ 0xA5;
+    }
+    // In place, as a disk error would: the server's mapping of the file sees it too.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open");
+    std::io::Write::write_all(&mut file, &bytes).expect("write");
+}
+
+fn searches_answer_with_results(app: &TestApp) {
+    for query in [
+        "fiets",
+        "parkeersensoren",
+        "slimme verkeerslichten",
+        "afval",
+    ] {
+        assert!(total_for(app, query) > 0, "{query}: {}", app.log());
+    }
+}
+
+fn index_files_damaged_on_disk_are_repaired_at_start(app: &mut TestApp) {
+    type Damage = fn(&TestApp);
+    let damages: [(&str, Damage); 4] = [
+        ("meta.json removed", |app| {
+            std::fs::remove_file(app.data_dir().join("index/meta.json")).expect("rm")
+        }),
+        (".pos deleted", |app| {
+            std::fs::remove_file(index_file(app, "pos")).expect("rm")
+        }),
+        ("64 bytes of .store overwritten", |app| {
+            overwrite(&index_file(app, "store"), 1000, 64)
+        }),
+        ("64 bytes of .term overwritten", |app| {
+            overwrite(&index_file(app, "term"), 100, 64)
+        }),
+    ];
+    for (what, damage) in damages {
+        app.stop();
+        damage(app);
+        app.restart();
+        assert!(
+            app.log().contains("search index built"),
+            "{what}: not rebuilt: {}",
+            app.log()
+        );
+        searches_answer_with_results(app);
+    }
+}
+
+fn an_index_damaged_under_the_running_server_is_rebuilt_not_a_500(app: &mut TestApp) {
+    let store = index_file(app, "store");
+    let size = std::fs::metadata(&store).expect("size").len() as usize;
+    overwrite(&store, 0, size - 16);
+    searches_answer_with_results(app);
+    assert!(app.log().contains("search index rebuilt"), "{}", app.log());
+    let (status, health) = app.get_json("/api/v1/health");
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
 }
 
 fn reindex_command_rebuilds_and_refuses_while_serving(app: &mut TestApp) {

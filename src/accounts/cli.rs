@@ -4,18 +4,35 @@
 use diesel::Connection;
 
 use super::model::{normalize_email, User};
-use crate::auth::{password, SiteRole};
+use crate::auth::{password, CityRole, SiteRole};
+use crate::cities::model::City;
 use crate::db::Database;
+
+/// Who the new user is besides their address and password.
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub name: Option<String>,
+    pub site_role: SiteRole,
+    /// The city they are a member of (by slug), and whether they are its editor.
+    pub city: Option<String>,
+    pub editor: bool,
+}
 
 /// Creates the user and returns a line describing it. The password obeys the same rules
 /// as on the site.
-pub fn create_user(
-    db: &Database,
-    email: &str,
-    name: Option<&str>,
-    admin: bool,
-    password: &str,
-) -> Result<String, String> {
+pub fn create_user(db: &Database, new: &NewUser, password: &str) -> Result<String, String> {
+    let NewUser {
+        email,
+        name,
+        site_role: role,
+        city,
+        editor,
+    } = new;
+    let (role, editor) = (*role, *editor);
+    if editor && city.is_none() {
+        return Err("--editor needs --city: one is the editor of a city".into());
+    }
     let email =
         normalize_email(email).ok_or_else(|| format!("not an e-mail address: {email:?}"))?;
     let password = password.trim_end_matches(['\r', '\n']);
@@ -33,17 +50,20 @@ pub fn create_user(
         )
     })?;
     let name = name
+        .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
     let hash = password::hash_blocking(password).map_err(|e| e.to_string())?;
-    let role = if admin {
-        SiteRole::Admin
-    } else {
-        SiteRole::None
-    };
     let mut conn = db.connection().map_err(|e| e.to_string())?;
+    let city = match city {
+        Some(slug) => Some(
+            City::find_by_slug(&mut conn, slug)
+                .map_err(|_| format!("no G40 city with slug {slug:?} (see /steden)"))?,
+        ),
+        None => None,
+    };
     let user = conn
         .transaction(|conn| {
             if User::find_by_email(conn, &email)?.is_some() {
@@ -52,8 +72,17 @@ pub fn create_user(
                 });
             }
             let user = User::create(conn, &email, &name, &hash, true, role)?;
-            // A mapped domain places the user in their city, as verification would.
+            // A mapped domain places the user in their city, as verification would;
+            // a city named on the command line wins.
             User::verify_email(conn, &user)?;
+            if let Some(city) = &city {
+                let role = if editor {
+                    CityRole::Editor
+                } else {
+                    CityRole::Member
+                };
+                User::set_city(conn, user.id, Some((city.id, role)))?;
+            }
             super::audit::record(
                 conn,
                 None,
@@ -64,11 +93,24 @@ pub fn create_user(
             Ok(user)
         })
         .map_err(|e: crate::error::AppError| e.to_string())?;
+    let mut roles = Vec::new();
+    match role {
+        SiteRole::Admin => roles.push("administrator".to_owned()),
+        SiteRole::Moderator => roles.push("moderator".to_owned()),
+        SiteRole::None => {}
+    }
+    if let Some(city) = &city {
+        let what = if editor { "editor" } else { "member" };
+        roles.push(format!("{what} of {}", city.name));
+    }
+    let roles = if roles.is_empty() {
+        String::new()
+    } else {
+        format!(" as {}", roles.join(", "))
+    };
     Ok(format!(
-        "created user {} ({}){}",
-        user.email,
-        user.name,
-        if admin { " as administrator" } else { "" }
+        "created user {} ({}){roles}",
+        user.email, user.name
     ))
 }
 

@@ -188,7 +188,7 @@ pub async fn request(
             })
         })
         .await?;
-    state.mailer.wake();
+    state.committed(crate::jobs::Signal::Mail);
     Ok(see_other("/account?gewijzigd=aanvraag"))
 }
 
@@ -377,6 +377,6 @@ pub async fn decide(
             })
         })
         .await?;
-    state.mailer.wake();
+    state.committed(crate::jobs::Signal::Mail);
     Ok(see_other(&format!("/steden/{slug}/aanvragen")))
 }

@@ -13,19 +13,9 @@ pub mod model;
 pub mod pages;
 pub mod profile;
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
-
-use serde::Deserialize;
-
-use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
-use crate::mail::{self, Mail};
-pub use crate::web::forms::Screen;
+pub use crate::mail::queue_mail;
+pub use crate::web::forms::{see_other, show_again, texts, throttled, EmptyForm, Screen};
 use crate::web::forms::{Field, FormView};
-use crate::web::i18n::Lang;
-use crate::web::render::PageRequest;
-use crate::web::AppState;
 
 /// The password fields of account forms, alike everywhere so browsers and password
 /// managers recognise them.
@@ -54,57 +44,84 @@ pub fn with_new_password(form: FormView, t: &impl Fn(&str) -> String) -> FormVie
     )
 }
 
-/// A form shown again with its errors (400).
-pub fn show_again(
-    state: &AppState,
-    page: &PageRequest,
-    title: &str,
-    form: FormView,
-) -> AppResult<HttpResponse> {
-    Screen::default()
-        .form(form)
-        .render(state, page, StatusCode::BAD_REQUEST, title)
-}
-
-/// 429 when `check` says the key has used up its window.
-pub fn throttled(check: Result<(), u64>) -> AppResult<()> {
-    check.map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })
-}
-
-/// Queues mail built from the catalogs in the request's language.
-pub fn queue_mail(
-    conn: &mut DbConnection,
-    state: &AppState,
-    lang: Lang,
-    to: &str,
-    key: &str,
-    args: &[(&str, &str)],
-) -> AppResult<()> {
-    let base = state.config.public_url();
-    let mut args: Vec<(&str, &str)> = args.to_vec();
-    args.push(("site", &base));
-    mail::enqueue(
-        conn,
-        &Mail::from_catalog(state.renderer.catalogs(), lang, to, key, &args),
+/// Registration, sign-in, the profile, membership and the administration.
+pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    use actix_web::web;
+    cfg.service(
+        web::resource("/registreren")
+            .route(get().to(pages::show_register))
+            .route(web::post().to(pages::register)),
     )
-}
-
-/// A form with nothing but its CSRF token (sign out, end a session).
-#[derive(Deserialize)]
-pub struct EmptyForm {}
-
-/// The page's texts: `t("key")` in the page's language.
-pub fn texts<'a>(
-    state: &'a web::Data<AppState>,
-    page: &PageRequest,
-) -> impl Fn(&str) -> String + 'a {
-    let lang = page.lang;
-    move |key| state.renderer.text(lang, key).to_owned()
-}
-
-/// A 303 to `location`, the answer to every successful form.
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, location))
-        .finish()
+    .service(
+        web::resource("/account/bevestigen/{token}")
+            .route(get().to(pages::show_verify_email))
+            .route(web::post().to(pages::verify_email)),
+    )
+    .service(
+        web::resource("/inloggen")
+            .route(get().to(pages::show_login))
+            .route(web::post().to(pages::login)),
+    )
+    .service(web::resource("/uitloggen").route(web::post().to(pages::logout)))
+    .service(
+        web::resource("/wachtwoord-vergeten")
+            .route(get().to(pages::show_forgot))
+            .route(web::post().to(pages::forgot)),
+    )
+    .service(
+        web::resource("/wachtwoord-herstellen/{token}")
+            .route(get().to(pages::show_reset))
+            .route(web::post().to(pages::reset)),
+    )
+    .service(web::resource("/account").route(get().to(profile::show_profile)))
+    .service(
+        web::resource("/account/wachtwoord")
+            .route(get().to(profile::show_change_password))
+            .route(web::post().to(profile::change_password)),
+    )
+    .service(
+        web::resource("/account/email")
+            .route(get().to(profile::show_change_email))
+            .route(web::post().to(profile::change_email)),
+    )
+    .service(
+        web::resource("/account/email-bevestigen/{token}")
+            .route(get().to(profile::confirm_email_change)),
+    )
+    .service(
+        web::resource("/account/sessies/{id}/beeindigen")
+            .route(web::post().to(profile::end_session)),
+    )
+    .service(
+        web::resource("/account/overal-uitloggen").route(web::post().to(profile::end_all_sessions)),
+    )
+    .service(web::resource("/account/gegevens").route(get().to(profile::export_data)))
+    .service(
+        web::resource("/account/verwijderen")
+            .route(get().to(profile::show_delete))
+            .route(web::post().to(profile::delete_account)),
+    )
+    .service(
+        web::resource("/account/lidmaatschap")
+            .route(get().to(membership::show_request))
+            .route(web::post().to(membership::request)),
+    )
+    .service(
+        web::resource("/steden/{slug}/aanvragen").route(get().to(membership::show_city_requests)),
+    )
+    .service(web::resource("/aanvragen/{id}/besluit").route(web::post().to(membership::decide)))
+    .service(web::resource("/beheer").route(get().to(admin::show_dashboard)))
+    .service(web::resource("/beheer/gebruikers").route(get().to(admin::show_users)))
+    .service(web::resource("/beheer/gebruikers/{id}").route(web::post().to(admin::update_roles)))
+    .service(
+        web::resource("/beheer/domeinen")
+            .route(get().to(admin::show_domains))
+            .route(web::post().to(admin::add_domain)),
+    )
+    .service(
+        web::resource("/beheer/domeinen/verwijderen").route(web::post().to(admin::remove_domain)),
+    )
+    .service(web::resource("/beheer/logboek").route(get().to(admin::show_audit_log)))
+    .service(web::resource("/beheer/post").route(get().to(admin::show_mail)));
 }

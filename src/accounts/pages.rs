@@ -36,7 +36,7 @@ fn in_background(
     let state = state.clone();
     actix_web::rt::spawn(async move {
         match state.db.run(work).await {
-            Ok(()) => state.mailer.wake(),
+            Ok(()) => state.committed(crate::jobs::Signal::Mail),
             Err(e) => tracing::error!(error = %e, what, "account mail not queued"),
         }
     });
@@ -409,7 +409,7 @@ pub async fn login(
                 conn.transaction(|conn| send_verification(conn, &shared, lang, &user, None))
             })
             .await?;
-        state.mailer.wake();
+        state.committed(crate::jobs::Signal::Mail);
         return refuse(StatusCode::FORBIDDEN, t("login.unverified"));
     }
     let client = Client::of(&req);

@@ -345,7 +345,7 @@ pub async fn change_email(
             })
         })
         .await?;
-    state.mailer.wake();
+    state.committed(crate::jobs::Signal::Mail);
     Screen::default()
         .text(t("email.change_sent"))
         .link("/account", t("profile.back"))

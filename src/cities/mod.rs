@@ -49,3 +49,19 @@ pub fn detail_of(conn: &mut DbConnection, city: City) -> AppResult<CityDetail> {
         focus: city.focus,
     })
 }
+
+/// `/api/v1/cities…`
+pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    use actix_web::web;
+    cfg.service(web::resource("/cities").route(get().to(api::list_cities)))
+        .service(web::resource("/cities/{slug}").route(get().to(api::show_city)));
+}
+
+/// `/steden…`
+pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    use actix_web::web;
+    cfg.service(web::resource("/steden").route(get().to(pages::list_cities)))
+        .service(web::resource("/steden/{slug}").route(get().to(pages::show_city)));
+}

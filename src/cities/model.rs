@@ -1,11 +1,13 @@
 //! City rows with the report's facts (contacts, programmes, notes) and their queries.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
+use serde::Serialize;
 
 use crate::db::schema::{cities, city_contacts, city_programmes, programmes};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::projects::model::CityRef;
 
 #[derive(Queryable, Selectable, Identifiable, Clone, Debug)]
 #[diesel(table_name = cities)]
@@ -130,5 +132,36 @@ impl City {
             .order(programmes::name)
             .select(Programme::as_select())
             .load(conn)?)
+    }
+}
+
+/// The slug and name of a project's city, for lists that show many projects.
+#[derive(Queryable, Clone, Debug, Serialize)]
+pub struct CityRef {
+    pub slug: String,
+    pub name: String,
+}
+
+impl CityRef {
+    pub fn for_projects(
+        conn: &mut DbConnection,
+        projects: &[crate::projects::model::Project],
+    ) -> AppResult<HashMap<i32, CityRef>> {
+        let ids: Vec<i32> = projects.iter().map(|p| p.city_id).collect();
+        Self::by_ids(conn, ids)
+    }
+
+    /// The cities with these ids (repeats allowed), by id.
+    pub fn by_ids(conn: &mut DbConnection, mut ids: Vec<i32>) -> AppResult<HashMap<i32, CityRef>> {
+        ids.sort_unstable();
+        ids.dedup();
+        let rows: Vec<(i32, String, String)> = cities::table
+            .filter(cities::id.eq_any(ids))
+            .select((cities::id, cities::slug, cities::name))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, slug, name)| (id, CityRef { slug, name }))
+            .collect())
     }
 }

@@ -7,6 +7,7 @@ use super::model::City;
 use super::view::{CityDetail, CitySummary, ThemeGroup};
 use crate::error::AppResult;
 use crate::matchmaking::view::{partner_views, PartnerView};
+use crate::matchmaking::Matchmaking;
 use crate::web::render::PageRequest;
 use crate::web::AppState;
 
@@ -40,6 +41,7 @@ struct CityPage {
 
 pub async fn show_city(
     state: web::Data<AppState>,
+    matchmaking: web::Data<Matchmaking>,
     page: PageRequest,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -54,7 +56,7 @@ pub async fn show_city(
             let may_decide = user
                 .is_some_and(|u| u.may(crate::auth::Action::DecideMembership { city_id: city.id }));
             let catalogs = shared.renderer.catalogs();
-            let partners = partner_views(conn, &shared.matchmaking, catalogs, lang, city.id, 5)?;
+            let partners = partner_views(conn, &matchmaking, catalogs, lang, city.id, 5)?;
             Ok((super::detail_of(conn, city)?, partners, may_decide))
         })
         .await?;

@@ -104,6 +104,23 @@ impl ManageConnection for Manager {
     }
 }
 
+/// Arbitrary, fixed: the advisory lock key of database set-up.
+const SETUP_LOCK_KEY: i64 = 7_400_400_000;
+
+/// See [`Database::setup_lock`].
+pub enum SetupLock {
+    Postgres(PooledConnection),
+    Sqlite(std::fs::File),
+}
+
+impl Drop for SetupLock {
+    fn drop(&mut self) {
+        if let SetupLock::Postgres(conn) = self {
+            let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK_KEY})"));
+        }
+    }
+}
+
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
@@ -133,8 +150,44 @@ impl Database {
             })
             .map_err(|e| format!("cannot connect to the {} database: {e}", backend.name()))?;
         let db = Database { pool, backend };
+        let _lock = db.setup_lock()?;
         db.migrate()?;
         Ok(db)
+    }
+
+    /// Held while one process sets up a shared database (migrations, the first import):
+    /// a second `serve` starting at the same moment waits instead of racing it. On
+    /// PostgreSQL a session advisory lock; on SQLite an exclusive lock on a file beside
+    /// the database. Released when dropped.
+    pub fn setup_lock(&self) -> Result<SetupLock, String> {
+        match &self.backend {
+            Backend::Postgres { .. } => {
+                let mut conn = self.connection().map_err(|e| e.to_string())?;
+                conn.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK_KEY})"))
+                    .map_err(|e| format!("cannot take the set-up lock: {e}"))?;
+                Ok(SetupLock::Postgres(conn))
+            }
+            Backend::Sqlite { path } => {
+                let mut lock_path = path.as_os_str().to_owned();
+                lock_path.push(".setup-lock");
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock_path)
+                    .map_err(|e| format!("cannot open {}: {e}", lock_path.to_string_lossy()))?;
+                use std::os::fd::AsRawFd;
+                // SAFETY: flock on a file descriptor we own; it is released on close.
+                if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+                    return Err(format!(
+                        "cannot lock {}: {}",
+                        lock_path.to_string_lossy(),
+                        std::io::Error::last_os_error()
+                    ));
+                }
+                Ok(SetupLock::Sqlite(file))
+            }
+        }
     }
 
     fn migrate(&self) -> Result<(), String> {

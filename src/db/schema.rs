@@ -178,6 +178,9 @@ diesel::table! {
         attempts -> Integer,
         next_attempt_at -> Timestamp,
         last_error -> Nullable<Text>,
+        message_id -> Text,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
     }
 }
 
@@ -222,10 +225,27 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
-    search_queue (id) {
+    change_log (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        record_id -> Integer,
+        operation -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    change_log_state (id) {
         id -> Integer,
-        doc_kind -> Text,
-        doc_id -> Integer,
-        queued_at -> Timestamp,
+        compacted_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    change_consumers (name) {
+        name -> Text,
+        position -> BigInt,
+        durable -> Bool,
+        seen_at -> Timestamp,
     }
 }

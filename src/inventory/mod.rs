@@ -7,6 +7,7 @@ use std::path::Path;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::changes::{self, Kind, Operation};
 use crate::cities::model::{CityForm, NewCityContact};
 use crate::db::schema::{
     bottleneck_categories, cities, city_contacts, city_programmes, inventory_imports, programmes,
@@ -15,7 +16,6 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::projects::model::{Project, ProjectForm, Stage};
-use crate::search::{self, documents::DocKind};
 use crate::text::slugify;
 use crate::themes::Theme;
 
@@ -181,7 +181,7 @@ impl Inventory {
         let mut city_ids = std::collections::HashMap::new();
         for city in &self.cities {
             let id = upsert_city(conn, city)?;
-            search::queue::enqueue(conn, DocKind::City, id)?;
+            changes::record(conn, Kind::City, id, Operation::Update)?;
             city_ids.insert(city.slug.as_str(), id);
             report.cities += 1;
         }
@@ -201,7 +201,7 @@ impl Inventory {
                         .values(&form)
                         .returning(projects::id)
                         .get_result(conn)?;
-                    search::queue::enqueue(conn, DocKind::Project, id)?;
+                    changes::record(conn, Kind::Project, id, Operation::Insert)?;
                     report.projects_created += 1;
                 }
                 Some(existing) if edited_on_platform(conn, existing.id)? => {
@@ -211,7 +211,7 @@ impl Inventory {
                     diesel::update(projects::table.find(existing.id))
                         .set((&form, projects::updated_at.eq(diesel::dsl::now)))
                         .execute(conn)?;
-                    search::queue::enqueue(conn, DocKind::Project, existing.id)?;
+                    changes::record(conn, Kind::Project, existing.id, Operation::Update)?;
                     report.projects_updated += 1;
                 }
                 Some(_) => report.projects_unchanged += 1,

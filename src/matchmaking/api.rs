@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::view::{partner_views, similar_views, PartnerView, SimilarView};
-use super::MAX_LIMIT;
+use super::{Matchmaking, MAX_LIMIT};
 use crate::cities::model::City;
 use crate::error::AppResult;
 use crate::projects::model::Project;
@@ -31,6 +31,7 @@ struct Results<T> {
 
 pub async fn similar_projects(
     state: web::Data<AppState>,
+    matchmaking: web::Data<Matchmaking>,
     page: PageRequest,
     id: web::Path<String>,
     query: web::Query<LimitQuery>,
@@ -45,7 +46,7 @@ pub async fn similar_projects(
             move |conn| {
                 Project::find(conn, id)?;
                 let catalogs = state.renderer.catalogs();
-                similar_views(conn, &state.matchmaking, catalogs, page.lang, id, limit)
+                similar_views(conn, &matchmaking, catalogs, page.lang, id, limit)
             }
         })
         .await?;
@@ -54,6 +55,7 @@ pub async fn similar_projects(
 
 pub async fn partner_cities(
     state: web::Data<AppState>,
+    matchmaking: web::Data<Matchmaking>,
     page: PageRequest,
     slug: web::Path<String>,
     query: web::Query<LimitQuery>,
@@ -68,14 +70,7 @@ pub async fn partner_cities(
             move |conn| {
                 let city = City::find_by_slug(conn, &slug)?;
                 let catalogs = state.renderer.catalogs();
-                partner_views(
-                    conn,
-                    &state.matchmaking,
-                    catalogs,
-                    page.lang,
-                    city.id,
-                    limit,
-                )
+                partner_views(conn, &matchmaking, catalogs, page.lang, city.id, limit)
             }
         })
         .await?;

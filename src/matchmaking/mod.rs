@@ -1,7 +1,7 @@
 //! Matchmaking: comparable pilots in other cities and partner cities, each with reasons a
 //! civil servant can check at a glance. `network` computes (in memory, derived from the
-//! database at start, kept current through the change feed of the search queue and
-//! rebuilt from the database once many projects changed);
+//! database at start, kept current by following the change log and rebuilt from the
+//! database once many projects changed);
 //! `reasons` words the evidence; `api` and `pages` show it; `map` draws the network.
 
 pub mod api;
@@ -11,19 +11,19 @@ pub mod pages;
 pub mod reasons;
 pub mod view;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use diesel::prelude::*;
 
+use crate::changes::{self, Change, Kind};
 use crate::cities::model::City;
 use crate::db::schema::{city_programmes, programmes};
 use crate::db::{Database, DbConnection};
 use crate::error::{AppError, AppResult};
+use crate::jobs::follow::Follower;
 use crate::projects::model::Project;
-use crate::search::documents::DocKind;
 use crate::search::thesaurus::Thesaurus;
-use crate::search::Follower;
 pub use network::{CityInput, Network, Partner, ProjectInput, Reason, Similar};
 
 /// Largest `limit` for similar projects and partner cities.
@@ -32,19 +32,23 @@ pub const MAX_LIMIT: i64 = network::KEEP as i64;
 /// The live network, shared by all workers.
 pub struct Matchmaking {
     network: RwLock<Network>,
-    /// Set when so many changes came that the network is built anew once the queue is
-    /// empty; changes arriving meanwhile are left to that build.
+    /// Set when so many changes came that the network is built anew once the log is
+    /// read to its end; changes arriving meanwhile are left to that build.
     rebuild_pending: AtomicBool,
+    /// The change-log position the network has taken in.
+    position: AtomicI64,
 }
 
 impl Matchmaking {
     /// Builds the network from everything in the database.
     pub fn load(db: &Database, thesaurus: Arc<Thesaurus>) -> Result<Arc<Self>, String> {
         let mut conn = db.connection().map_err(|e| e.to_string())?;
+        let position = changes::head(&mut conn).map_err(|e| e.to_string())?;
         let network = build(&mut conn, thesaurus).map_err(|e| e.to_string())?;
         Ok(Arc::new(Matchmaking {
             network: RwLock::new(network),
             rebuild_pending: AtomicBool::new(false),
+            position: AtomicI64::new(position),
         }))
     }
 
@@ -58,21 +62,36 @@ impl Matchmaking {
 }
 
 impl Follower for Matchmaking {
-    /// Applies changed records (from the search queue, after they committed): projects
-    /// are re-read and replaced or removed; a changed city refreshes the city data. A
-    /// burst that would put the weights out of date is left to a rebuild instead.
-    fn apply_changes(&self, conn: &mut DbConnection, records: &[(DocKind, i32)]) -> AppResult<()> {
-        if self.rebuild_pending.load(Ordering::Acquire) || self.read()?.wants_rebuild(records.len())
-        {
-            self.rebuild_pending.store(true, Ordering::Release);
-            return Ok(());
-        }
+    fn name(&self) -> &'static str {
+        "matchmaking"
+    }
+
+    fn position(&self) -> i64 {
+        self.position.load(Ordering::Acquire)
+    }
+
+    /// Applies changed records (after they committed): projects are re-read and replaced
+    /// or removed; a changed city refreshes the city data. A burst that would put the
+    /// weights out of date is left to a rebuild instead.
+    fn apply(&self, conn: &mut DbConnection, changes: &[Change], through: i64) -> AppResult<()> {
+        let records = changes::records(changes);
         let project_ids: Vec<i32> = records
             .iter()
-            .filter(|(k, _)| *k == DocKind::Project)
+            .filter(|(k, _)| *k == Kind::Project)
             .map(|&(_, id)| id)
             .collect();
-        let cities_changed = records.iter().any(|(k, _)| *k == DocKind::City);
+        let cities_changed = records.iter().any(|(k, _)| *k == Kind::City);
+        if project_ids.is_empty() && !cities_changed {
+            self.position.store(through, Ordering::Release);
+            return Ok(());
+        }
+        if self.rebuild_pending.load(Ordering::Acquire)
+            || self.read()?.wants_rebuild(project_ids.len())
+        {
+            self.rebuild_pending.store(true, Ordering::Release);
+            self.position.store(through, Ordering::Release);
+            return Ok(());
+        }
         let rows = Project::by_ids(conn, &project_ids)?;
         let cities = if cities_changed {
             Some(load_cities(conn)?)
@@ -91,23 +110,32 @@ impl Follower for Matchmaking {
         for row in rows {
             network.upsert(project_input(row));
         }
+        self.position.store(through, Ordering::Release);
         Ok(())
+    }
+
+    fn rebuild(&self, conn: &mut DbConnection) -> AppResult<()> {
+        self.rebuild_pending.store(true, Ordering::Release);
+        self.caught_up(conn)
     }
 
     /// Builds the network anew from the database when a burst of changes asked for it.
     /// The live network keeps answering meanwhile; changes committed during the build
-    /// are in it or still queued, and applying one twice changes nothing.
+    /// are in it or still to be read, and applying one twice changes nothing.
     fn caught_up(&self, conn: &mut DbConnection) -> AppResult<()> {
         if !self.rebuild_pending.swap(false, Ordering::AcqRel) {
             return Ok(());
         }
         let thesaurus = self.read()?.thesaurus();
-        // A failed build is tried again at the next empty queue.
+        let head = changes::head(conn)
+            .inspect_err(|_| self.rebuild_pending.store(true, Ordering::Release))?;
+        // A failed build is tried again at the next pass.
         let fresh = build(conn, thesaurus)
             .inspect_err(|_| self.rebuild_pending.store(true, Ordering::Release))?;
         // The old network is freed after the lock is released.
         let old = std::mem::replace(&mut *self.write()?, fresh);
         drop(old);
+        self.position.store(head, Ordering::Release);
         Ok(())
     }
 }
@@ -163,4 +191,19 @@ fn load_cities(conn: &mut DbConnection) -> AppResult<Vec<CityInput>> {
             name: city.name,
         })
         .collect())
+}
+
+/// `/api/v1/projects/{id}/similar`, `/api/v1/cities/{slug}/partners`.
+pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    use actix_web::web;
+    cfg.service(web::resource("/projects/{id}/similar").route(get().to(api::similar_projects)))
+        .service(web::resource("/cities/{slug}/partners").route(get().to(api::partner_cities)));
+}
+
+/// `/netwerk`
+pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    use actix_web::web;
+    cfg.service(web::resource("/netwerk").route(get().to(pages::show_network)));
 }

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::map::{render_network_svg, MapCity, MapLink, MapText};
 use crate::cities::model::City;
+use crate::cities::model::CityRef;
 use crate::error::AppResult;
-use crate::projects::model::CityRef;
 use crate::web::render::PageRequest;
 use crate::web::AppState;
 
@@ -32,12 +32,13 @@ struct NetworkPage {
 
 pub async fn show_network(
     state: web::Data<AppState>,
+    matchmaking: web::Data<super::Matchmaking>,
     page: PageRequest,
 ) -> AppResult<HttpResponse> {
     // By slug, as every other list: 's-Hertogenbosch under s, not first.
     let cities = state.db.run(City::all).await?;
     let position: HashMap<i32, usize> = cities.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-    let network = state.matchmaking.read()?;
+    let network = matchmaking.read()?;
     let mut strongest: HashMap<(usize, usize), f32> = HashMap::new();
     let mut rows = Vec::with_capacity(cities.len());
     for (i, city) in cities.iter().enumerate() {

@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use super::reasons::{ReasonView, Wording};
 use super::Matchmaking;
+use crate::cities::model::CityRef;
 use crate::db::DbConnection;
 use crate::error::AppResult;
-use crate::projects::model::{CityRef, Project};
+use crate::projects::model::Project;
 use crate::projects::view::ProjectView;
 use crate::web::i18n::{Catalogs, Lang};
 

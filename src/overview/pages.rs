@@ -5,9 +5,11 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::cities::model::City;
+use crate::cities::model::CityRef;
 use crate::db::schema::inventory_imports;
 use crate::error::AppResult;
-use crate::projects::model::{CityRef, Project, ThemeCounts};
+use crate::inventory::Source;
+use crate::projects::model::{Project, ThemeCounts};
 use crate::projects::view::ProjectView;
 use crate::themes::model::{BottleneckCategory, ThemeDefinition};
 use crate::themes::Theme;
@@ -167,7 +169,11 @@ struct AboutPage {
     imports: Vec<ImportRow>,
 }
 
-pub async fn show_about(state: web::Data<AppState>, page: PageRequest) -> AppResult<HttpResponse> {
+pub async fn show_about(
+    state: web::Data<AppState>,
+    source: web::Data<Source>,
+    page: PageRequest,
+) -> AppResult<HttpResponse> {
     let (themes, categories, imports) = state
         .db
         .run(|conn| {
@@ -190,7 +196,6 @@ pub async fn show_about(state: web::Data<AppState>, page: PageRequest) -> AppRes
             ))
         })
         .await?;
-    let source = &state.shipped_source;
     let view = AboutPage {
         source_title: source.title.clone(),
         publisher: source.publisher.clone(),

@@ -13,16 +13,15 @@ use serde::{Deserialize, Serialize};
 use super::model::{Project, Stage};
 use super::view::project_url;
 use crate::accounts::model::normalize_email;
-use crate::accounts::{see_other, texts};
 use crate::auth::policy::authorize;
 use crate::auth::{Action, SessionUser};
+use crate::changes::{Kind, Operation};
 use crate::cities::model::City;
 use crate::db::schema::{project_revisions, projects, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::search::documents::DocKind;
-use crate::search::queue;
 use crate::themes::Theme;
+use crate::web::forms::{see_other, texts};
 use crate::web::forms::{Field, FormView, Screen};
 use crate::web::render::PageRequest;
 use crate::web::AppState;
@@ -276,6 +275,7 @@ fn record(
     project_id: i32,
     user_id: i32,
     changes: &[Change],
+    operation: Operation,
 ) -> AppResult<()> {
     let json =
         serde_json::to_string(changes).map_err(|e| AppError::Internal(format!("history: {e}")))?;
@@ -287,7 +287,7 @@ fn record(
             project_revisions::changes.eq(json),
         ))
         .execute(conn)?;
-    queue::enqueue(conn, DocKind::Project, project_id)
+    crate::changes::record(conn, Kind::Project, project_id, operation)
 }
 
 fn form_page(
@@ -367,12 +367,13 @@ pub async fn create(
                     ))
                     .returning(projects::id)
                     .get_result(conn)?;
-                record(conn, id, user_id, &changes(&Fields::default(), &fields))?;
+                let created = changes(&Fields::default(), &fields);
+                record(conn, id, user_id, &created, Operation::Insert)?;
                 Ok(id)
             })
         })
         .await?;
-    state.indexer.notify();
+    state.committed(crate::jobs::Signal::Changes);
     Ok(see_other(&project_url(id)))
 }
 
@@ -487,7 +488,7 @@ pub async fn update(
                         projects::updated_at.eq(Utc::now().naive_utc()),
                     ))
                     .execute(conn)?;
-                record(conn, id, user_id, &changed)?;
+                record(conn, id, user_id, &changed, Operation::Update)?;
                 Ok(None)
             })
         })
@@ -495,7 +496,7 @@ pub async fn update(
     if let Some(current) = saved_first_by_someone_else {
         return conflict_page(&state, &page, input, submitted, &current);
     }
-    state.indexer.notify();
+    state.committed(crate::jobs::Signal::Changes);
     Ok(see_other(&project_url(id)))
 }
 

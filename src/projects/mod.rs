@@ -10,10 +10,12 @@ pub mod view;
 use serde::Deserialize;
 
 use crate::cities::model::City;
+use crate::cities::model::CityRef;
 use crate::db::DbConnection;
 use crate::error::AppResult;
+use crate::web::pagination::Paging;
 use crate::web::params;
-use model::{CityRef, Paging, Project, ProjectFilter};
+use model::{Project, ProjectFilter};
 use view::ProjectView;
 
 /// The filters and paging of a project list, as the query string gives them; the same
@@ -86,4 +88,31 @@ pub fn load_view(conn: &mut DbConnection, id: i32) -> AppResult<ProjectView> {
     let project = Project::find(conn, id)?;
     let city = City::find(conn, project.city_id)?;
     Ok(ProjectView::new(project, city.reference()))
+}
+
+/// `/api/v1/projects…`
+pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    use actix_web::web;
+    cfg.service(web::resource("/projects").route(get().to(api::list_projects)))
+        .service(web::resource("/projects/{id}").route(get().to(api::show_project)));
+}
+
+/// `/projecten…`: lists, the project page, creating and editing, the history.
+pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    use actix_web::web;
+    cfg.service(web::resource("/projecten").route(get().to(pages::list_projects)))
+        .service(
+            web::resource("/projecten/nieuw")
+                .route(get().to(edit::show_new))
+                .route(web::post().to(edit::create)),
+        )
+        .service(web::resource("/projecten/{id}").route(get().to(pages::show_project)))
+        .service(
+            web::resource("/projecten/{id}/bewerken")
+                .route(get().to(edit::show_edit))
+                .route(web::post().to(edit::update)),
+        )
+        .service(web::resource("/projecten/{id}/geschiedenis").route(get().to(edit::show_history)));
 }

@@ -9,10 +9,11 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{cities, projects};
+use crate::db::schema::projects;
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::themes::Theme;
+use crate::web::pagination::Paging;
 
 /// Where a project stands, from idea to scaled (or stopped, with lessons to share).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -117,19 +118,6 @@ pub struct ProjectFilter {
     pub theme: Option<Theme>,
     pub stage: Option<Stage>,
     pub source_ref: Option<String>,
-}
-
-/// A validated page request: `page` counts from 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Paging {
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl Paging {
-    pub fn offset(self) -> i64 {
-        (self.page - 1) * self.per_page
-    }
 }
 
 impl ProjectFilter {
@@ -279,36 +267,5 @@ impl ThemeCounts {
 
     pub fn total(&self) -> i64 {
         self.per_theme().iter().sum()
-    }
-}
-
-/// The slug and name of a project's city, for lists that show many projects.
-#[derive(Queryable, Clone, Debug, Serialize)]
-pub struct CityRef {
-    pub slug: String,
-    pub name: String,
-}
-
-impl CityRef {
-    pub fn for_projects(
-        conn: &mut DbConnection,
-        projects: &[Project],
-    ) -> AppResult<HashMap<i32, CityRef>> {
-        let ids: Vec<i32> = projects.iter().map(|p| p.city_id).collect();
-        Self::by_ids(conn, ids)
-    }
-
-    /// The cities with these ids (repeats allowed), by id.
-    pub fn by_ids(conn: &mut DbConnection, mut ids: Vec<i32>) -> AppResult<HashMap<i32, CityRef>> {
-        ids.sort_unstable();
-        ids.dedup();
-        let rows: Vec<(i32, String, String)> = cities::table
-            .filter(cities::id.eq_any(ids))
-            .select((cities::id, cities::slug, cities::name))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, slug, name)| (id, CityRef { slug, name }))
-            .collect())
     }
 }

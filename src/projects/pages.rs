@@ -3,15 +3,17 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::model::{Paging, Project, ProjectFilter, Stage};
+use super::model::{Project, ProjectFilter, Stage};
 use super::view::ProjectView;
 use super::ProjectListQuery;
 use crate::auth::Action;
 use crate::cities::model::City;
 use crate::error::AppResult;
 use crate::matchmaking::view::{similar_views, SimilarView};
+use crate::matchmaking::Matchmaking;
 use crate::themes::Theme;
 use crate::web::pagination::Pagination;
+use crate::web::pagination::Paging;
 use crate::web::render::PageRequest;
 use crate::web::AppState;
 
@@ -102,6 +104,7 @@ struct ProjectPage {
 
 pub async fn show_project(
     state: web::Data<AppState>,
+    matchmaking: web::Data<Matchmaking>,
     page: PageRequest,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -120,7 +123,7 @@ pub async fn show_project(
                 })
             });
             let catalogs = shared.renderer.catalogs();
-            let similar = similar_views(conn, &shared.matchmaking, catalogs, lang, id, 5)?;
+            let similar = similar_views(conn, &matchmaking, catalogs, lang, id, 5)?;
             let city = City::find(conn, project.city_id)?.reference();
             let filter = ProjectFilter {
                 city_id: Some(project.city_id),

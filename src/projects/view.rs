@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::model::{CityRef, Project};
+use super::model::Project;
+use crate::cities::model::CityRef;
 
 #[derive(Serialize, Clone, Debug)]
 pub struct ProjectView {

@@ -2,15 +2,16 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::SearchParams;
+use super::{Search, SearchParams};
 use crate::error::AppResult;
 use crate::web::AppState;
 
 pub async fn search(
     state: web::Data<AppState>,
+    search: web::Data<Search>,
     params: web::Query<SearchParams>,
 ) -> AppResult<HttpResponse> {
     let request = params.request(None)?;
-    let results = super::pages::run(&state, request).await?;
+    let results = super::run(&state.db, &search, request).await?;
     Ok(HttpResponse::Ok().json(results))
 }

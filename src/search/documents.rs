@@ -8,9 +8,10 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::cities::model::City;
+use crate::cities::model::CityRef;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
-use crate::projects::model::{CityRef, Project};
+use crate::projects::model::Project;
 use crate::themes::Theme;
 
 /// The kinds of search document; their slugs are the API's `type` values.
@@ -30,6 +31,15 @@ impl DocKind {
         match self {
             DocKind::Project => "project",
             DocKind::City => "city",
+        }
+    }
+
+    /// The document kind of records of the change log's `kind`, if they are indexed.
+    pub fn of(kind: crate::changes::Kind) -> Option<DocKind> {
+        match kind {
+            crate::changes::Kind::Project => Some(DocKind::Project),
+            crate::changes::Kind::City => Some(DocKind::City),
+            _ => None,
         }
     }
 }

@@ -2,7 +2,9 @@
 //! snippets, the fuzzy second try and "bedoelde u" suggestions.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
@@ -18,8 +20,10 @@ use super::index::SearchIndex;
 use super::query;
 use super::suggest;
 use super::thesaurus::Thesaurus;
+use crate::cities::model::CityRef;
+use crate::db::Database;
 use crate::error::{AppError, AppResult};
-use crate::projects::model::{CityRef, Stage};
+use crate::projects::model::Stage;
 use crate::text::escape_html;
 use crate::themes::Theme;
 
@@ -83,7 +87,10 @@ pub struct SearchResults {
 
 /// The search engine: an index and the thesaurus applied to its queries.
 pub struct Search {
-    pub index: SearchIndex,
+    /// Replaced as a whole when a damaged index is rebuilt ([`Search::search`]).
+    current: RwLock<Arc<SearchIndex>>,
+    /// Where an on-disk index lives and what it is rebuilt from; `None` in memory.
+    store: Option<Store>,
     pub thesaurus: Arc<Thesaurus>,
     /// Whether long query words also match inside compounds (trigrams) and by their
     /// parts (decompounding); off only to measure what it brings.
@@ -110,10 +117,21 @@ fn facet_filter(
     )
 }
 
+/// An on-disk index's directory and database, for rebuilding it when it turns out
+/// damaged while the server runs.
+struct Store {
+    dir: PathBuf,
+    db: Database,
+    /// One rebuild at a time; searches that hit the damage meanwhile wait for it.
+    healing: Mutex<()>,
+    rebuilding: AtomicBool,
+}
+
 impl Search {
     pub fn new(index: SearchIndex, thesaurus: impl Into<Arc<Thesaurus>>) -> Self {
         Search {
-            index,
+            current: RwLock::new(Arc::new(index)),
+            store: None,
             thesaurus: thesaurus.into(),
             compounds: true,
             feedback: true,
@@ -121,13 +139,124 @@ impl Search {
         }
     }
 
+    /// An engine over the index in `dir`, which it rebuilds from `db` when a search
+    /// finds it damaged.
+    pub fn on_disk(
+        index: SearchIndex,
+        thesaurus: impl Into<Arc<Thesaurus>>,
+        dir: PathBuf,
+        db: Database,
+    ) -> Self {
+        Search {
+            store: Some(Store {
+                dir,
+                db,
+                healing: Mutex::new(()),
+                rebuilding: AtomicBool::new(false),
+            }),
+            ..Search::new(index, thesaurus)
+        }
+    }
+
+    /// The index searches and the indexer use now.
+    pub fn index(&self) -> Arc<SearchIndex> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Whether a damaged index is being rebuilt (the health check reports it).
+    pub fn rebuilding(&self) -> bool {
+        self.store
+            .as_ref()
+            .is_some_and(|s| s.rebuilding.load(Ordering::Acquire))
+    }
+
+    /// Runs a search. An index damaged on disk (a file deleted or overwritten under the
+    /// running server) makes tantivy fail or panic; the search then rebuilds the index
+    /// from the database and answers from the new one, instead of failing for good.
     pub fn search(&self, request: &SearchRequest) -> AppResult<SearchResults> {
+        let index = self.index();
+        let why = match guarded(|| self.search_in(&index, request)) {
+            Ok(results) => return Ok(results),
+            Err(why) => why,
+        };
+        let Some(store) = &self.store else {
+            return Err(AppError::Internal(why));
+        };
+        tracing::error!(%why, "search failed on the index; rebuilding it from the database");
+        self.heal(store, &index)?;
+        guarded(|| self.search_in(&self.index(), request)).map_err(|why| {
+            tracing::error!(%why, "search failed again on the rebuilt index");
+            AppError::Unavailable("search is being repaired; try again in a moment".into())
+        })
+    }
+
+    /// Replaces `damaged` by an index rebuilt from the database, unless another search
+    /// did so already. The new index is built beside the old one and moved into place.
+    fn heal(&self, store: &Store, damaged: &Arc<SearchIndex>) -> AppResult<()> {
+        let _one_at_a_time = store.healing.lock().unwrap_or_else(|e| e.into_inner());
+        if !Arc::ptr_eq(&self.index(), damaged) {
+            return Ok(());
+        }
+        store.rebuilding.store(true, Ordering::Release);
+        let result = self.rebuild_on_disk(store, damaged);
+        store.rebuilding.store(false, Ordering::Release);
+        result
+    }
+
+    fn rebuild_on_disk(&self, store: &Store, damaged: &SearchIndex) -> AppResult<()> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            AppError::Unavailable(format!("search index rebuild: {what}: {e}"))
+        };
+        let fresh_dir = sibling(&store.dir, "rebuilding");
+        let old_dir = sibling(&store.dir, "damaged");
+        for dir in [&fresh_dir, &old_dir] {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir).map_err(|e| fail("clear", &e))?;
+            }
+        }
+        {
+            let (fresh, _) = SearchIndex::open_in_dir(&fresh_dir, self.index().profile)
+                .map_err(|e| fail("create", &e))?;
+            let mut conn = store.db.connection()?;
+            let count = super::indexer::fill(&mut conn, &fresh)?;
+            fresh.close();
+            tracing::info!(documents = count, "search index rebuilt");
+        }
+        // Nothing may write to the old index again: its directory is about to hold the
+        // new one.
+        damaged.close();
+        std::fs::rename(&store.dir, &old_dir).map_err(|e| fail("move aside", &e))?;
+        std::fs::rename(&fresh_dir, &store.dir).map_err(|e| fail("move into place", &e))?;
+        let (index, _) =
+            SearchIndex::open_in_dir(&store.dir, damaged.profile).map_err(|e| fail("open", &e))?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
+        // Searches still holding the old index keep its files mapped until they finish.
+        let _ = std::fs::remove_dir_all(&old_dir);
+        Ok(())
+    }
+
+    /// Verifies the index on disk and rebuilds it when its files are damaged; run now
+    /// and then by the index watchdog job, so corruption that makes searches quietly
+    /// wrong (rather than fail) is repaired too.
+    pub fn check(&self) -> AppResult<()> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let index = self.index();
+        if let Err(why) = index.verify() {
+            tracing::error!(%why, "search index damaged on disk; rebuilding it from the database");
+            self.heal(store, &index)?;
+        }
+        Ok(())
+    }
+
+    fn search_in(&self, index: &SearchIndex, request: &SearchRequest) -> AppResult<SearchResults> {
         let kind = match request.kind {
             Some(KindFilter::NotYetIndexed) => return Ok(SearchResults::default()),
             Some(KindFilter::Kind(kind)) => Some(kind),
             None => None,
         };
-        let fields = &self.index.fields;
+        let fields = &index.fields;
         // One optional value per dimension of `facets::DIMENSIONS`, in that order.
         let chosen: [Option<&str>; 4] = [
             kind.map(|k| k.slug()),
@@ -148,11 +277,11 @@ impl Search {
         };
         let filters = filters_but(None);
 
-        let words = query::words(&request.text, self.index.profile);
-        let searcher = self.index.reader.searcher();
+        let words = query::words(&request.text, index.profile);
+        let searcher = index.reader.searcher();
         let build = |fuzzy: bool| {
             let options = query::Options {
-                profile: self.index.profile,
+                profile: index.profile,
                 compounds: self.compounds,
                 fuzzy,
                 documents: searcher.num_docs(),
@@ -185,8 +314,10 @@ impl Search {
                     }
                 }
             }
-            if self.feedback && !fuzzy && self.index.profile == Profile::Dutch {
-                if let Some(widened) = self.with_feedback(&searcher, &*chosen, &best, &words)? {
+            if self.feedback && !fuzzy && index.profile == Profile::Dutch {
+                if let Some(widened) =
+                    self.with_feedback(index, &searcher, &*chosen, &best, &words)?
+                {
                     chosen = widened;
                 }
             }
@@ -236,7 +367,7 @@ impl Search {
         for (score, address) in top_docs {
             let doc: TantivyDocument = searcher.doc(address).map_err(error)?;
             let snippet = snippets.snippet_from_doc(&doc);
-            let stored = self.index.stored(&doc);
+            let stored = index.stored(&doc);
             results.push(Hit {
                 snippet: render_snippet(&snippet, &stored.body),
                 kind: stored.kind,
@@ -274,6 +405,7 @@ impl Search {
     /// only adds documents after the original matches, which keep their lead.
     fn with_feedback(
         &self,
+        index: &SearchIndex,
         searcher: &tantivy::Searcher,
         query: &dyn Query,
         best: &[(tantivy::Score, tantivy::DocAddress)],
@@ -283,11 +415,11 @@ impl Search {
         let mut texts = Vec::with_capacity(best.len());
         for &(_, address) in best {
             let doc: TantivyDocument = searcher.doc(address).map_err(error)?;
-            let stored = self.index.stored(&doc);
+            let stored = index.stored(&doc);
             texts.push(format!("{} {}", stored.title, stored.body));
         }
         // A concept found in many documents says little about what the hits share.
-        let fields = &self.index.fields;
+        let fields = &index.fields;
         let limit = (searcher.num_docs() as f64 * FEEDBACK_MAX_SHARE) as u64;
         let common = |concept: &super::thesaurus::Concept| {
             concept.terms.iter().any(|term| {
@@ -308,6 +440,28 @@ impl Search {
             ])) as Box<dyn Query>
         }))
     }
+}
+
+/// Runs a search step, turning a panic inside tantivy (which a damaged file can cause)
+/// into an error like any other failure.
+fn guarded<T>(step: impl FnOnce() -> AppResult<T>) -> Result<T, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => Err(panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "tantivy panicked".to_owned())),
+    }
+}
+
+/// `dir` with `.suffix` appended: a directory beside it.
+fn sibling(dir: &Path, suffix: &str) -> PathBuf {
+    let mut name = dir.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// The snippet as HTML: escaped text with the matched words in `<mark>`. Without a match

@@ -1,8 +1,11 @@
 //! The tantivy index: its schema, opening (rebuilding when the on-disk schema version
 //! differs), writing documents and reading stored hits back.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
 
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{
@@ -13,12 +16,12 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use super::analysis::{self, Profile};
 use super::documents::{DocKind, SearchDoc};
+use crate::cities::model::CityRef;
 use crate::error::{AppError, AppResult};
-use crate::projects::model::CityRef;
 
 /// Bump when the schema or the analysis changes: an index of another version is rebuilt
 /// from the database at start-up.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const VERSION_FILE: &str = "stadsmaat-index-version";
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
@@ -83,11 +86,18 @@ fn schema(profile: Profile) -> (Schema, Fields) {
 
 /// An index opened for reading and writing.
 pub struct SearchIndex {
+    index: Index,
+    /// Where it lives on disk; `None` in memory.
+    dir: Option<PathBuf>,
     pub(super) reader: IndexReader,
-    writer: Mutex<IndexWriter<TantivyDocument>>,
+    /// Taken out when the index is replaced by a rebuilt one, so nothing writes to it
+    /// (or to the directory that now holds its successor) again.
+    writer: Mutex<Option<IndexWriter<TantivyDocument>>>,
     pub(super) fields: Fields,
     pub(super) profile: Profile,
-    version_file: Option<(std::path::PathBuf, String)>,
+    version_file: Option<(PathBuf, String)>,
+    /// The change-log position the index has taken in, kept in each commit's payload.
+    position: AtomicI64,
 }
 
 /// Why an index could not be opened: held by another process (wait or stop it), or
@@ -104,9 +114,18 @@ fn index_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("search index: {e}"))
 }
 
+/// What every commit records beside the documents.
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    /// Every change of the log up to here is in the index.
+    through: i64,
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, or creates an empty one there when it is missing or of
-    /// another schema version. The flag says whether it must be filled from the database.
+    /// another schema version. The flag says whether it must be filled from the database:
+    /// also when no complete build was ever committed. An index whose files are missing
+    /// or fail their checksums is `Broken`.
     pub fn open_in_dir(dir: &Path, profile: Profile) -> Result<(Self, bool), OpenError> {
         let broken = |what: &str, e: &dyn std::fmt::Display| {
             OpenError::Broken(format!("{what} {}: {e}", dir.display()))
@@ -114,7 +133,7 @@ impl SearchIndex {
         let version = format!("{SCHEMA_VERSION} {}", profile.name());
         let version_path = dir.join(VERSION_FILE);
         let current = std::fs::read_to_string(&version_path).ok();
-        let fresh = current.as_deref().map(str::trim) != Some(version.as_str());
+        let mut fresh = current.as_deref().map(str::trim) != Some(version.as_str());
         if fresh && dir.exists() {
             // Derived data of an older shape: start again.
             std::fs::remove_dir_all(dir).map_err(|e| broken("cannot clear", &e))?;
@@ -124,11 +143,16 @@ impl SearchIndex {
         let directory = MmapDirectory::open(dir).map_err(|e| broken("cannot open", &e))?;
         let index =
             Index::open_or_create(directory, schema).map_err(|e| broken("cannot open", &e))?;
+        verify(&index, dir).map_err(|why| broken("damaged:", &why))?;
         let mut search = Self::from_index(index, fields, profile).map_err(|e| match e {
             WriterError::Locked => OpenError::Locked,
             WriterError::Other(e) => broken("cannot write to", &e),
         })?;
+        // Without a recorded position no complete build was committed (or meta.json
+        // was lost and tantivy started an empty index): fill it from the database.
+        fresh |= search.position() < 0;
         search.version_file = Some((version_path, version));
+        search.dir = Some(dir.to_owned());
         Ok((search, fresh))
     }
 
@@ -152,6 +176,12 @@ impl SearchIndex {
 
     fn from_index(index: Index, fields: Fields, profile: Profile) -> Result<Self, WriterError> {
         analysis::register(index.tokenizers());
+        let position = index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+            .map_or(-1, |p| p.through);
         // One indexing thread: documents keep their insertion order, so equal scores rank
         // the same way after every rebuild.
         let writer = index
@@ -166,12 +196,37 @@ impl SearchIndex {
             .try_into()
             .map_err(WriterError::Other)?;
         Ok(SearchIndex {
+            index,
+            dir: None,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
             fields,
             profile,
             version_file: None,
+            position: AtomicI64::new(position),
         })
+    }
+
+    /// Checks the files on disk again (see [`verify`]): damage done under the running
+    /// server that no search has run into yet.
+    pub fn verify(&self) -> Result<(), String> {
+        match &self.dir {
+            Some(dir) => verify(&self.index, dir),
+            None => Ok(()),
+        }
+    }
+
+    /// The change-log position the index stands at; negative before its first build.
+    pub fn position(&self) -> i64 {
+        self.position.load(Ordering::Acquire)
+    }
+
+    /// Stops writing to this index for good (it is being replaced); waits for merges.
+    pub fn close(&self) {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(writer) = writer {
+            let _ = writer.wait_merging_threads();
+        }
     }
 
     fn document(&self, doc: &SearchDoc) -> TantivyDocument {
@@ -227,39 +282,64 @@ impl SearchIndex {
     }
 
     /// Replaces the documents of `records` with `docs` (records without a document are
-    /// deleted) and commits, so the change is visible to the next search.
-    pub fn replace(&self, records: &[(DocKind, i32)], docs: &[SearchDoc]) -> AppResult<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| index_error("writer poisoned"))?;
-        for &(kind, id) in records {
-            writer.delete_term(Term::from_field_text(self.fields.key, &key(kind, id)));
-        }
-        for doc in docs {
-            writer
-                .add_document(self.document(doc))
-                .map_err(index_error)?;
-        }
-        writer.commit().map_err(index_error)?;
-        drop(writer);
-        self.reader.reload().map_err(index_error)
+    /// deleted) and commits, standing at change `through`, so the change is visible to
+    /// the next search.
+    pub fn replace(
+        &self,
+        records: &[(DocKind, i32)],
+        docs: &[SearchDoc],
+        through: i64,
+    ) -> AppResult<()> {
+        self.write(through, |writer, index| {
+            for &(kind, id) in records {
+                writer.delete_term(Term::from_field_text(index.fields.key, &key(kind, id)));
+            }
+            for doc in docs {
+                writer
+                    .add_document(index.document(doc))
+                    .map_err(index_error)?;
+            }
+            Ok(())
+        })
     }
 
-    /// Empties the index and fills it with `docs`, in one commit.
-    pub fn replace_all(&self, docs: impl IntoIterator<Item = SearchDoc>) -> AppResult<()> {
-        let mut writer = self
+    /// Empties the index and fills it with `docs`, in one commit standing at `through`.
+    pub fn replace_all(
+        &self,
+        docs: impl IntoIterator<Item = SearchDoc>,
+        through: i64,
+    ) -> AppResult<()> {
+        self.write(through, |writer, index| {
+            writer.delete_all_documents().map_err(index_error)?;
+            for doc in docs {
+                writer
+                    .add_document(index.document(&doc))
+                    .map_err(index_error)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `change` on the writer and commits it with the position in its payload.
+    fn write(
+        &self,
+        through: i64,
+        change: impl FnOnce(&mut IndexWriter<TantivyDocument>, &Self) -> AppResult<()>,
+    ) -> AppResult<()> {
+        let mut guard = self
             .writer
             .lock()
             .map_err(|_| index_error("writer poisoned"))?;
-        writer.delete_all_documents().map_err(index_error)?;
-        for doc in docs {
-            writer
-                .add_document(self.document(&doc))
-                .map_err(index_error)?;
-        }
-        writer.commit().map_err(index_error)?;
-        drop(writer);
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| index_error("replaced by a rebuilt index"))?;
+        change(writer, self)?;
+        let payload = serde_json::to_string(&Payload { through }).map_err(index_error)?;
+        let mut commit = writer.prepare_commit().map_err(index_error)?;
+        commit.set_payload(&payload);
+        commit.commit().map_err(index_error)?;
+        self.position.store(through, Ordering::Release);
+        drop(guard);
         self.reader.reload().map_err(index_error)
     }
 
@@ -300,6 +380,40 @@ impl SearchIndex {
             url: text(f.url).unwrap_or_default(),
         }
     }
+}
+
+/// Checks an opened index as far as can be done without searching: every file its
+/// segments need is there, each passes its checksum, and each segment opens.
+fn verify(index: &Index, dir: &Path) -> Result<(), String> {
+    let metas = index.load_metas().map_err(|e| e.to_string())?;
+    use tantivy::index::SegmentComponent as Part;
+    let parts = [
+        Part::Postings,
+        Part::Positions,
+        Part::Terms,
+        Part::Store,
+        Part::FastFields,
+        Part::FieldNorms,
+    ];
+    for segment in &metas.segments {
+        let deletes = segment.has_deletes().then_some(Part::Delete);
+        for part in parts.iter().cloned().chain(deletes) {
+            let file = segment.relative_path(part);
+            if !dir.join(&file).exists() {
+                return Err(format!("{} is missing", file.display()));
+            }
+        }
+    }
+    let damaged = index.validate_checksum().map_err(|e| e.to_string())?;
+    if let Some(file) = damaged.iter().next() {
+        return Err(format!("{} fails its checksum", file.display()));
+    }
+    index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map(|_: IndexReader| ())
+        .map_err(|e| e.to_string())
 }
 
 enum WriterError {

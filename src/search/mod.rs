@@ -2,7 +2,7 @@
 //! cities (`documents` is the one place that lists what is indexed), Dutch analysis
 //! (`analysis`), the smart-city thesaurus (`thesaurus`), query building (`query`),
 //! execution with facets, snippets and suggestions (`engine`), and the indexer that
-//! keeps the index in step with the database through a queue table (`queue`, `indexer`).
+//! keeps the index in step with the database by following the change log (`indexer`).
 
 pub mod analysis;
 pub mod api;
@@ -13,7 +13,6 @@ pub mod index;
 pub mod indexer;
 pub mod pages;
 pub mod query;
-pub mod queue;
 pub mod suggest;
 pub mod thesaurus;
 
@@ -23,8 +22,9 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 pub use engine::{Search, SearchRequest, SearchResults};
-pub use indexer::{Follower, Indexer};
+pub use indexer::IndexFollower;
 
+use crate::cities::model::City;
 use crate::db::Database;
 use crate::error::{AppError, AppResult};
 use crate::text::slugify;
@@ -32,51 +32,74 @@ use crate::web::params;
 use analysis::Profile;
 use index::{OpenError, SearchIndex};
 
-/// Opens the index in `dir`, brings it up to date with the database (a full rebuild if
-/// it is new or of another schema version, else whatever the queue holds) and starts the
-/// background indexer.
+/// Opens the index in `dir` — building it from the database when it is new, of another
+/// schema version, or fails its checks (files missing or damaged) — and returns the
+/// engine with the follower that keeps it current (catch it up, then run it as a job).
 pub fn open(
     dir: &Path,
     db: &Database,
     thesaurus: Arc<thesaurus::Thesaurus>,
-    followers: Vec<Arc<dyn Follower>>,
-) -> Result<(Arc<Search>, Arc<Indexer>), String> {
+) -> Result<(Arc<Search>, Arc<IndexFollower>), String> {
+    for leftover in ["rebuilding", "damaged"] {
+        let mut path = dir.as_os_str().to_owned();
+        path.push(format!(".{leftover}"));
+        let _ = std::fs::remove_dir_all(path);
+    }
     let (index, fresh) = match SearchIndex::open_in_dir(dir, Profile::Dutch) {
         Err(OpenError::Broken(why)) => {
             // Derived data: a damaged index is thrown away and rebuilt from the database.
             tracing::warn!(%why, "search index unusable; rebuilding it");
             std::fs::remove_dir_all(dir)
                 .map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
-            SearchIndex::open_in_dir(dir, Profile::Dutch).map_err(|e| e.to_string())?
+            let (index, _) =
+                SearchIndex::open_in_dir(dir, Profile::Dutch).map_err(|e| e.to_string())?;
+            (index, true)
         }
         other => other.map_err(|e| e.to_string())?,
     };
-    let search = Arc::new(Search::new(index, thesaurus));
-    let indexer = Indexer::new(Arc::clone(&search), db.clone(), followers);
+    let search = Arc::new(Search::on_disk(
+        index,
+        thesaurus,
+        dir.to_owned(),
+        db.clone(),
+    ));
+    let follower = Arc::new(IndexFollower::new(Arc::clone(&search)));
     if fresh {
-        let count = indexer.rebuild().map_err(|e| e.to_string())?;
-        tracing::info!(documents = count, "search index built");
-    } else {
-        let count = indexer.drain().map_err(|e| e.to_string())?;
-        tracing::info!(
-            records = count,
-            documents = search.index.num_docs(),
-            "search index caught up"
-        );
+        let mut conn = db.connection().map_err(|e| e.to_string())?;
+        crate::jobs::follow::Follower::rebuild(&*follower, &mut conn).map_err(|e| e.to_string())?;
     }
-    indexer
-        .spawn()
-        .map_err(|e| format!("cannot start the indexer: {e}"))?;
-    Ok((search, indexer))
+    Ok((search, follower))
 }
 
 /// Rebuilds the index in `dir` from scratch (`stadsmaat reindex`).
 pub fn reindex(dir: &Path, db: &Database) -> Result<usize, String> {
     let (index, _) = SearchIndex::open_in_dir(dir, Profile::Dutch).map_err(|e| e.to_string())?;
-    let search = Arc::new(Search::new(index, thesaurus::Thesaurus::shipped()));
-    Indexer::new(search, db.clone(), Vec::new())
-        .rebuild()
-        .map_err(|e| e.to_string())
+    let mut conn = db.connection().map_err(|e| e.to_string())?;
+    indexer::fill(&mut conn, &index).map_err(|e| e.to_string())
+}
+
+/// Runs a search off the async workers (tantivy searches are blocking work). An unknown
+/// city is a mistake to point out, as the project list does, not a search that finds
+/// nothing.
+pub async fn run(
+    db: &Database,
+    search: &Arc<Search>,
+    request: SearchRequest,
+) -> AppResult<SearchResults> {
+    if let Some(slug) = request.city.clone() {
+        db.run(move |conn| City::id_for_filter(conn, &slug)).await?;
+    }
+    let search = Arc::clone(search);
+    actix_web::web::block(move || search.search(&request))
+        .await
+        .map_err(|_| AppError::Internal("search worker stopped".into()))?
+}
+
+impl crate::web::Probe for Search {
+    fn degraded(&self) -> Option<String> {
+        self.rebuilding()
+            .then(|| "search index rebuilding".to_owned())
+    }
 }
 
 /// The search parameters as the query string gives them, for the page and the API.
@@ -146,4 +169,16 @@ impl SearchParams {
             offset: usize::try_from(offset).unwrap_or(0),
         })
     }
+}
+
+/// `/api/v1/search`
+pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    cfg.service(actix_web::web::resource("/search").route(get().to(api::search)));
+}
+
+/// `/zoeken`
+pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    cfg.service(actix_web::web::resource("/zoeken").route(get().to(pages::show_search)));
 }

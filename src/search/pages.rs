@@ -2,37 +2,20 @@
 //! "bedoelde u" and paging; plain links and a plain form, no script needed.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::engine::{Hit, SearchRequest, SearchResults};
+use super::engine::{Hit, Search, SearchResults};
 use super::SearchParams;
 use crate::cities::model::City;
-use crate::error::{AppError, AppResult};
-use crate::projects::model::Paging;
+use crate::error::AppResult;
 use crate::web::pagination::Pagination;
+use crate::web::pagination::Paging;
 use crate::web::render::PageRequest;
 use crate::web::AppState;
 
 const PER_PAGE: i64 = 10;
-
-/// Runs a search off the async workers (tantivy searches are blocking work).
-pub async fn run(state: &AppState, request: SearchRequest) -> AppResult<SearchResults> {
-    // An unknown city is a mistake to point out, as the project list does, not a search
-    // that finds nothing.
-    if let Some(slug) = request.city.clone() {
-        state
-            .db
-            .run(move |conn| City::id_for_filter(conn, &slug))
-            .await?;
-    }
-    let search = Arc::clone(&state.search);
-    web::block(move || search.search(&request))
-        .await
-        .map_err(|_| AppError::Internal("search worker stopped".into()))?
-}
 
 /// One value of a facet, with the link that applies (or removes) it.
 #[derive(Serialize)]
@@ -81,6 +64,7 @@ fn url_with(params: &SearchParams, change: (&str, Option<&str>)) -> String {
 
 pub async fn show_search(
     state: web::Data<AppState>,
+    search: web::Data<Search>,
     page: PageRequest,
     params: web::Query<SearchParams>,
 ) -> AppResult<HttpResponse> {
@@ -96,7 +80,7 @@ pub async fn show_search(
         per_page: PER_PAGE,
     };
     let results = if searched {
-        run(&state, request).await?
+        super::run(&state.db, &search, request).await?
     } else {
         SearchResults::default()
     };

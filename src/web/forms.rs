@@ -3,12 +3,12 @@
 //! errors announced through `aria-describedby`, and `autocomplete` purposes (WCAG 1.3.5).
 
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
-use serde::Serialize;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
 
 use super::render::PageRequest;
 use super::AppState;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// A plain page of a few paragraphs, perhaps a form, and links onward
 /// (`templates/screen.hbs`): most account steps and every simple form page.
@@ -218,4 +218,41 @@ impl Field {
         self.described_by = (!ids.is_empty()).then(|| ids.join(" "));
         self
     }
+}
+
+/// A form shown again with its errors (400).
+pub fn show_again(
+    state: &AppState,
+    page: &PageRequest,
+    title: &str,
+    form: FormView,
+) -> AppResult<HttpResponse> {
+    Screen::default()
+        .form(form)
+        .render(state, page, StatusCode::BAD_REQUEST, title)
+}
+
+/// 429 when `check` says the key has used up its window.
+pub fn throttled(check: Result<(), u64>) -> AppResult<()> {
+    check.map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })
+}
+
+/// A form with nothing but its CSRF token (sign out, end a session).
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+/// The page's texts: `t("key")` in the page's language.
+pub fn texts<'a>(
+    state: &'a web::Data<AppState>,
+    page: &PageRequest,
+) -> impl Fn(&str) -> String + 'a {
+    let lang = page.lang;
+    move |key| state.renderer.text(lang, key).to_owned()
+}
+
+/// A 303 to `location`, the answer to every successful form.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
 }

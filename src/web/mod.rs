@@ -1,5 +1,7 @@
-//! The HTTP layer's shared core: application state, the one list of every route, the
-//! middleware stack (request log, security headers, HTML error pages) and the server.
+//! The HTTP layer's shared core: application state, the middleware stack (request log,
+//! security headers, HTML error pages), the server, and the few routes of the core
+//! itself. The areas register their own routes; `app::configure` lists the areas. The
+//! core imports no area (a test in `tests/layering.rs` keeps it so).
 
 pub mod assets;
 pub mod forms;
@@ -7,6 +9,7 @@ pub mod i18n;
 pub mod pagination;
 pub mod params;
 pub mod render;
+pub mod state;
 
 use std::time::Instant;
 
@@ -18,175 +21,43 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, Route};
 use serde::Deserialize;
 
-use crate::config::Config;
-use crate::db::Database;
 use crate::error::{AppError, AppResult};
-use crate::inventory::Source;
-use crate::{accounts, auth, cities, matchmaking, overview, projects, search, themes};
-use render::{Renderer, LANG_COOKIE};
-
-/// Everything a handler may need, shared by all workers.
-pub struct AppState {
-    pub config: Config,
-    pub db: Database,
-    pub renderer: Renderer,
-    pub shipped_source: Source,
-    pub search: std::sync::Arc<search::Search>,
-    /// Woken after a transaction that changed indexed records commits.
-    pub indexer: std::sync::Arc<search::Indexer>,
-    pub matchmaking: std::sync::Arc<matchmaking::Matchmaking>,
-    /// Delivers queued mail; woken after a transaction that queued some commits.
-    pub mailer: std::sync::Arc<crate::mail::Mailer>,
-    pub throttles: auth::throttle::Throttles,
-}
+pub use render::PageRequest;
+use render::LANG_COOKIE;
+pub use state::{AppState, Probe};
 
 /// GET, answering HEAD as well: uptime monitors and link checkers send it, and the
 /// server leaves the body out. Each path is one resource, so a method it does not take
 /// gets 405 with an `Allow` header rather than 404.
-fn get() -> Route {
+pub fn get() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-/// Every route of the application, in one place.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .service(web::resource("/health").route(get().to(show_health)))
-            .service(web::resource("/cities").route(get().to(cities::api::list_cities)))
-            .service(web::resource("/cities/{slug}").route(get().to(cities::api::show_city)))
-            .service(web::resource("/projects").route(get().to(projects::api::list_projects)))
-            .service(web::resource("/projects/{id}").route(get().to(projects::api::show_project)))
-            .service(
-                web::resource("/projects/{id}/similar")
-                    .route(get().to(matchmaking::api::similar_projects)),
-            )
-            .service(
-                web::resource("/cities/{slug}/partners")
-                    .route(get().to(matchmaking::api::partner_cities)),
-            )
-            .service(web::resource("/search").route(get().to(search::api::search))),
-    )
-    .service(web::resource("/").route(get().to(overview::pages::show_home)))
-    .service(web::resource("/wie-doet-wat").route(get().to(overview::pages::show_matrix)))
-    .service(web::resource("/netwerk").route(get().to(matchmaking::pages::show_network)))
-    .service(web::resource("/over").route(get().to(overview::pages::show_about)))
-    .service(web::resource("/steden").route(get().to(cities::pages::list_cities)))
-    .service(web::resource("/steden/{slug}").route(get().to(cities::pages::show_city)))
-    .service(web::resource("/projecten").route(get().to(projects::pages::list_projects)))
-    .service(
-        web::resource("/projecten/nieuw")
-            .route(get().to(projects::edit::show_new))
-            .route(web::post().to(projects::edit::create)),
-    )
-    .service(web::resource("/projecten/{id}").route(get().to(projects::pages::show_project)))
-    .service(
-        web::resource("/projecten/{id}/bewerken")
-            .route(get().to(projects::edit::show_edit))
-            .route(web::post().to(projects::edit::update)),
-    )
-    .service(
-        web::resource("/projecten/{id}/geschiedenis").route(get().to(projects::edit::show_history)),
-    )
-    .service(web::resource("/themas").route(get().to(themes::pages::list_themes)))
-    .service(web::resource("/themas/{slug}").route(get().to(themes::pages::show_theme)))
-    .service(web::resource("/zoeken").route(get().to(search::pages::show_search)))
-    .configure(account_routes)
-    .service(web::resource("/taal/{lang}").route(get().to(switch_language)))
-    .service(web::resource("/static/{path:.*}").route(get().to(assets::serve_asset)));
+/// The routes of the core itself: health, the language switch, static files.
+pub fn api_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health").route(get().to(show_health)));
 }
 
-fn account_routes(cfg: &mut web::ServiceConfig) {
-    use accounts::{admin, membership, pages, profile};
-    cfg.service(
-        web::resource("/registreren")
-            .route(get().to(pages::show_register))
-            .route(web::post().to(pages::register)),
-    )
-    .service(
-        web::resource("/account/bevestigen/{token}")
-            .route(get().to(pages::show_verify_email))
-            .route(web::post().to(pages::verify_email)),
-    )
-    .service(
-        web::resource("/inloggen")
-            .route(get().to(pages::show_login))
-            .route(web::post().to(pages::login)),
-    )
-    .service(web::resource("/uitloggen").route(web::post().to(pages::logout)))
-    .service(
-        web::resource("/wachtwoord-vergeten")
-            .route(get().to(pages::show_forgot))
-            .route(web::post().to(pages::forgot)),
-    )
-    .service(
-        web::resource("/wachtwoord-herstellen/{token}")
-            .route(get().to(pages::show_reset))
-            .route(web::post().to(pages::reset)),
-    )
-    .service(web::resource("/account").route(get().to(profile::show_profile)))
-    .service(
-        web::resource("/account/wachtwoord")
-            .route(get().to(profile::show_change_password))
-            .route(web::post().to(profile::change_password)),
-    )
-    .service(
-        web::resource("/account/email")
-            .route(get().to(profile::show_change_email))
-            .route(web::post().to(profile::change_email)),
-    )
-    .service(
-        web::resource("/account/email-bevestigen/{token}")
-            .route(get().to(profile::confirm_email_change)),
-    )
-    .service(
-        web::resource("/account/sessies/{id}/beeindigen")
-            .route(web::post().to(profile::end_session)),
-    )
-    .service(
-        web::resource("/account/overal-uitloggen").route(web::post().to(profile::end_all_sessions)),
-    )
-    .service(web::resource("/account/gegevens").route(get().to(profile::export_data)))
-    .service(
-        web::resource("/account/verwijderen")
-            .route(get().to(profile::show_delete))
-            .route(web::post().to(profile::delete_account)),
-    )
-    .service(
-        web::resource("/account/lidmaatschap")
-            .route(get().to(membership::show_request))
-            .route(web::post().to(membership::request)),
-    )
-    .service(
-        web::resource("/steden/{slug}/aanvragen").route(get().to(membership::show_city_requests)),
-    )
-    .service(web::resource("/aanvragen/{id}/besluit").route(web::post().to(membership::decide)))
-    .service(web::resource("/beheer").route(get().to(admin::show_dashboard)))
-    .service(web::resource("/beheer/gebruikers").route(get().to(admin::show_users)))
-    .service(web::resource("/beheer/gebruikers/{id}").route(web::post().to(admin::update_roles)))
-    .service(
-        web::resource("/beheer/domeinen")
-            .route(get().to(admin::show_domains))
-            .route(web::post().to(admin::add_domain)),
-    )
-    .service(
-        web::resource("/beheer/domeinen/verwijderen").route(web::post().to(admin::remove_domain)),
-    )
-    .service(web::resource("/beheer/logboek").route(get().to(admin::show_audit_log)))
-    .service(web::resource("/beheer/post").route(get().to(admin::show_mail)));
+pub fn page_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/taal/{lang}").route(get().to(switch_language)))
+        .service(web::resource("/static/{path:.*}").route(get().to(assets::serve_asset)));
 }
 
-/// Starts the HTTP server; returns when it stops (Ctrl-C or SIGTERM).
-pub async fn serve(state: AppState) -> std::io::Result<()> {
+/// Starts the HTTP server; returns when it stops (Ctrl-C or SIGTERM). `configure`
+/// registers the areas' services and routes (see `app::configure`).
+pub async fn serve(
+    state: web::Data<AppState>,
+    configure: impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+) -> std::io::Result<()> {
     let bind = state.config.bind.clone();
-    let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(web::QueryConfig::default().error_handler(params::query_error))
-            .configure(routes)
+            .configure(configure.clone())
             .default_service(web::to(not_found))
             .wrap(from_fn(render::error_pages))
-            .wrap(from_fn(auth::session::load_visitor))
+            .wrap(from_fn(crate::auth::session::load_visitor))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(from_fn(log_request))
@@ -205,10 +76,13 @@ async fn not_found(req: HttpRequest) -> AppResult<HttpResponse> {
 #[derive(serde::Serialize)]
 struct Health {
     status: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    degraded: Vec<String>,
 }
 
 /// Healthy once the database answers; the server only listens after the inventory
 /// import and the search index are ready, so a healthy server can answer searches.
+/// "degraded" while a part repairs itself (searches then wait for it rather than fail).
 async fn show_health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     state
         .db
@@ -218,7 +92,13 @@ async fn show_health(state: web::Data<AppState>) -> AppResult<HttpResponse> {
             Ok(())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+    let degraded: Vec<String> = state.probes.iter().filter_map(|p| p.degraded()).collect();
+    let status = if degraded.is_empty() {
+        "ok"
+    } else {
+        "degraded"
+    };
+    Ok(HttpResponse::Ok().json(Health { status, degraded }))
 }
 
 #[derive(Deserialize)]

@@ -3,7 +3,19 @@
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
-use crate::projects::model::Paging;
+
+/// A validated page request: `page` counts from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}
 
 #[derive(Serialize, Debug)]
 pub struct Pagination {

@@ -4,8 +4,8 @@
 
 use std::str::FromStr;
 
+use super::pagination::Paging;
 use crate::error::{AppError, AppResult};
-use crate::projects::model::Paging;
 
 /// The largest page size anyone may ask for.
 pub const MAX_PER_PAGE: i64 = 100;

@@ -3,6 +3,7 @@
 //! to it.
 
 pub mod browser;
+pub mod fixtures;
 pub mod session;
 pub mod smtp;
 
@@ -131,6 +132,8 @@ pub struct TestApp {
     log_path: std::path::PathBuf,
     /// Extra environment for every command (SMTP_URL, say).
     env: Vec<(String, String)>,
+    /// For a second instance: the database it shares with the first.
+    shared_database: Option<String>,
 }
 
 pub fn binary() -> &'static str {
@@ -173,9 +176,46 @@ impl TestApp {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            shared_database: None,
         };
         app.launch();
         app
+    }
+
+    /// A second instance on the same database (SQLite file or PostgreSQL schema) with
+    /// a data directory, search index and outbox of its own — as a second server behind
+    /// a load balancer. `env` is added to this app's own environment.
+    pub fn start_beside(&self, env: &[(&str, &str)]) -> TestApp {
+        let mut app = self.beside(env);
+        app.launch();
+        app
+    }
+
+    /// The second instance of [`TestApp::start_beside`], not yet started.
+    fn beside(&self, env: &[(&str, &str)]) -> TestApp {
+        let data_dir = tempfile::Builder::new()
+            .prefix("stadsmaat-test-b-")
+            .tempdir()
+            .expect("temp dir");
+        let database = match &self.pg_schema {
+            Some(schema) => schema.url(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir().join("stadsmaat.sqlite3").display()
+            ),
+        };
+        let mut extra = self.env.clone();
+        extra.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        TestApp {
+            backend: self.backend,
+            base_url: String::new(),
+            child: None,
+            log_path: data_dir.path().join("serve.log"),
+            data_dir,
+            pg_schema: None,
+            env: extra,
+            shared_database: Some(database),
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -193,11 +233,32 @@ impl TestApp {
         if let Some(schema) = &self.pg_schema {
             cmd.env("DATABASE_URL", schema.url());
         }
+        if let Some(url) = &self.shared_database {
+            cmd.env("DATABASE_URL", url);
+        }
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 
     fn launch(&mut self) {
+        self.spawn();
+        self.wait_until_healthy();
+    }
+
+    /// Two instances on one empty database, started at the same moment.
+    pub fn start_pair(backend: Backend) -> (TestApp, TestApp) {
+        let mut first = TestApp::start(backend);
+        first.stop();
+        first.wipe_database();
+        let mut second = first.beside(&[]);
+        first.spawn();
+        second.spawn();
+        first.wait_until_healthy();
+        second.wait_until_healthy();
+        (first, second)
+    }
+
+    fn spawn(&mut self) {
         let port = free_port();
         self.base_url = format!("http://127.0.0.1:{port}");
         let log = std::fs::File::create(&self.log_path).expect("log file");
@@ -209,6 +270,9 @@ impl TestApp {
             .spawn()
             .expect("start stadsmaat");
         self.child = Some(child);
+    }
+
+    fn wait_until_healthy(&mut self) {
         let log_path = self.log_path.clone();
         poll(
             Duration::from_secs(60),

@@ -25,6 +25,12 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start() -> SmtpSink {
+        Self::start_slow(Duration::ZERO)
+    }
+
+    /// A relay that takes `delay` to accept each message after its last line, as a
+    /// busy one does (RFC 5321 allows up to ten minutes).
+    pub fn start_slow(delay: Duration) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind SMTP sink");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
@@ -37,7 +43,7 @@ impl SmtpSink {
                     Ok((stream, _)) => {
                         let r = r.clone();
                         std::thread::spawn(move || {
-                            let _ = converse(stream, &r);
+                            let _ = converse(stream, &r, delay);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(20)),
@@ -53,6 +59,11 @@ impl SmtpSink {
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// What has arrived so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("lock").clone()
     }
 
     /// Waits (at most 15 s) until `n` messages have arrived.
@@ -72,9 +83,13 @@ impl Drop for SmtpSink {
     }
 }
 
-fn converse(stream: TcpStream, received: &Mutex<Vec<Received>>) -> std::io::Result<()> {
+fn converse(
+    stream: TcpStream,
+    received: &Mutex<Vec<Received>>,
+    delay: Duration,
+) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut out = stream.try_clone()?;
     let mut lines = BufReader::new(stream);
     out.write_all(b"220 sink.test ESMTP\r\n")?;
@@ -117,6 +132,7 @@ fn converse(stream: TcpStream, received: &Mutex<Vec<Received>>) -> std::io::Resu
                         .unwrap_or(&line),
                 );
             }
+            std::thread::sleep(delay);
             received.lock().expect("lock").push(Received {
                 from: std::mem::take(&mut from),
                 to: std::mem::take(&mut to),

@@ -1,0 +1,157 @@
+//! Following the change log with an instance's own derived data (its search index, its
+//! matchmaking network): a [`Follower`] knows its position and applies batches; the
+//! [`FollowJob`] reads forward from that position, rebuilds the follower when the log
+//! was compacted past it, and reports the position so retention waits for it. The
+//! [`Compactor`] job deletes what no consumer needs any more.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use super::{Job, Pass};
+use crate::changes::{self, Change, Read};
+use crate::db::{Database, DbConnection};
+use crate::error::AppResult;
+
+/// Changes applied per batch.
+const BATCH: i64 = 500;
+/// How often a follower looks for changes no wake-up announced (other processes').
+const POLL: Duration = Duration::from_millis(500);
+/// How often an idle follower tells the log it is still alive.
+const REPORT_IDLE: Duration = Duration::from_secs(600);
+
+/// Derived data of this instance, kept current from the change log.
+pub trait Follower: Send + Sync + 'static {
+    /// A short name; with the instance's id it names the consumer in the database.
+    fn name(&self) -> &'static str;
+    /// Every change up to this sequence number is applied.
+    fn position(&self) -> i64;
+    /// Applies `changes` (in order, at least one) and then stands at `through`.
+    fn apply(&self, conn: &mut DbConnection, changes: &[Change], through: i64) -> AppResult<()>;
+    /// Builds everything anew from the database, standing at the log's head as read
+    /// before loading (changes committed meanwhile are applied again; that is harmless).
+    fn rebuild(&self, conn: &mut DbConnection) -> AppResult<()>;
+    /// Every committed change is applied: work put off during a burst is done now.
+    fn caught_up(&self, _conn: &mut DbConnection) -> AppResult<()> {
+        Ok(())
+    }
+}
+
+pub struct FollowJob {
+    follower: Arc<dyn Follower>,
+    db: Database,
+    /// `<follower>@<instance>`: the consumer's name in `change_consumers`.
+    consumer: String,
+    /// The position last reported, and when.
+    reported: Mutex<Option<(i64, Instant)>>,
+}
+
+impl FollowJob {
+    pub fn new(follower: Arc<dyn Follower>, db: Database, instance: &str) -> Self {
+        FollowJob {
+            consumer: format!("{}@{instance}", follower.name()),
+            follower,
+            db,
+            reported: Mutex::new(None),
+        }
+    }
+
+    /// Applies everything committed so far, before the server starts answering.
+    pub fn catch_up(&self) -> AppResult<()> {
+        while self.pass()? == Pass::More {}
+        Ok(())
+    }
+
+    fn pass(&self) -> AppResult<Pass> {
+        let mut conn = self.db.connection()?;
+        let pass = match changes::read_after(&mut conn, self.follower.position(), BATCH)? {
+            Read::Compacted => {
+                tracing::warn!(
+                    consumer = %self.consumer,
+                    position = self.follower.position(),
+                    "the change log was compacted past this consumer; rebuilding"
+                );
+                self.follower.rebuild(&mut conn)?;
+                Pass::More
+            }
+            Read::Changes(batch) => match batch.last() {
+                // Ahead of the log: the database was replaced (restored, recreated)
+                // under derived data that outlived it.
+                None if self.follower.position() > changes::head(&mut conn)? => {
+                    tracing::warn!(
+                        consumer = %self.consumer,
+                        position = self.follower.position(),
+                        "this consumer is ahead of the change log; rebuilding"
+                    );
+                    self.follower.rebuild(&mut conn)?;
+                    Pass::More
+                }
+                None => {
+                    self.follower.caught_up(&mut conn)?;
+                    Pass::Idle
+                }
+                Some(last) => {
+                    self.follower.apply(&mut conn, &batch, last.seq)?;
+                    Pass::More
+                }
+            },
+        };
+        self.report(&mut conn)?;
+        Ok(pass)
+    }
+
+    /// Tells the log where this consumer stands: after it moved, and now and then while
+    /// idle, so retention knows it is alive.
+    fn report(&self, conn: &mut DbConnection) -> AppResult<()> {
+        let position = self.follower.position();
+        let mut reported = self.reported.lock().unwrap_or_else(|e| e.into_inner());
+        let due = match *reported {
+            None => true,
+            Some((at, when)) => at != position || when.elapsed() > REPORT_IDLE,
+        };
+        if due {
+            changes::report_position(conn, &self.consumer, position, false)?;
+            *reported = Some((position, Instant::now()));
+        }
+        Ok(())
+    }
+}
+
+impl Job for FollowJob {
+    fn name(&self) -> &str {
+        self.follower.name()
+    }
+
+    fn run(&self) -> AppResult<Pass> {
+        self.pass()
+    }
+
+    fn interval(&self) -> Duration {
+        POLL
+    }
+}
+
+/// Deletes change-log rows no consumer needs (see `changes::compact`).
+pub struct Compactor {
+    pub db: Database,
+}
+
+impl Job for Compactor {
+    fn name(&self) -> &str {
+        "change-log-compactor"
+    }
+
+    fn run(&self) -> AppResult<Pass> {
+        let mut conn = self.db.connection()?;
+        let deleted = changes::compact(&mut conn, Utc::now().naive_utc())?;
+        if deleted > 0 {
+            tracing::info!(deleted, "change log compacted");
+        }
+        Ok(Pass::Idle)
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(3600)
+    }
+}
