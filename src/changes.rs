@@ -17,7 +17,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{change_consumers, change_log, change_log_state};
 use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// Rows younger than this are never compacted, so a restarting instance catches up
 /// rather than rebuilding.
@@ -26,63 +26,23 @@ pub const KEEP_AT_LEAST: chrono::Duration = chrono::Duration::hours(24);
 /// returns it finds its position compacted and rebuilds.
 pub const INSTANCE_TIMEOUT: chrono::Duration = chrono::Duration::days(7);
 
-/// The kinds of record the log names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    Project,
-    City,
-    Thread,
-    Post,
-    Pool,
-    Toolkit,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 6] = [
-        Kind::Project,
-        Kind::City,
-        Kind::Thread,
-        Kind::Post,
-        Kind::Pool,
-        Kind::Toolkit,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Kind::Project => "project",
-            Kind::City => "city",
-            Kind::Thread => "thread",
-            Kind::Post => "post",
-            Kind::Pool => "pool",
-            Kind::Toolkit => "toolkit",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.slug() == s)
+crate::slug_enum! {
+    /// The kinds of record the log names.
+    pub enum Kind ("record kind", "invalid_kind") {
+        Project = "project",
+        City = "city",
+        Thread = "thread",
+        Post = "post",
+        Pool = "pool",
+        Toolkit = "toolkit",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Operation {
-    Insert,
-    Update,
-    Delete,
-}
-
-impl Operation {
-    pub fn slug(self) -> &'static str {
-        match self {
-            Operation::Insert => "insert",
-            Operation::Update => "update",
-            Operation::Delete => "delete",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Operation> {
-        [Operation::Insert, Operation::Update, Operation::Delete]
-            .into_iter()
-            .find(|o| o.slug() == s)
+crate::slug_enum! {
+    pub enum Operation ("operation", "invalid_operation") {
+        Insert = "insert",
+        Update = "update",
+        Delete = "delete",
     }
 }
 
@@ -106,9 +66,9 @@ pub fn record(conn: &mut DbConnection, kind: Kind, id: i32, operation: Operation
     }
     diesel::insert_into(change_log::table)
         .values((
-            change_log::kind.eq(kind.slug()),
+            change_log::kind.eq(kind),
             change_log::record_id.eq(id),
-            change_log::operation.eq(operation.slug()),
+            change_log::operation.eq(operation),
             change_log::changed_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
@@ -146,7 +106,7 @@ pub fn read_after(conn: &mut DbConnection, position: i64, limit: i64) -> AppResu
     if position < compacted_through(conn)? {
         return Ok(Read::Compacted);
     }
-    let rows: Vec<(i64, String, i32, String, NaiveDateTime)> = change_log::table
+    let rows: Vec<(i64, Kind, i32, Operation, NaiveDateTime)> = change_log::table
         .filter(change_log::seq.gt(position))
         .order(change_log::seq)
         .limit(limit)
@@ -158,21 +118,17 @@ pub fn read_after(conn: &mut DbConnection, position: i64, limit: i64) -> AppResu
             change_log::changed_at,
         ))
         .load(conn)?;
-    rows.into_iter()
-        .map(|(seq, kind, id, operation, at)| {
-            Ok(Change {
+    Ok(Read::Changes(
+        rows.into_iter()
+            .map(|(seq, kind, id, operation, at)| Change {
                 seq,
-                kind: Kind::parse(&kind)
-                    .ok_or_else(|| AppError::Internal(format!("change {seq}: kind {kind:?}")))?,
+                kind,
                 id,
-                operation: Operation::parse(&operation).ok_or_else(|| {
-                    AppError::Internal(format!("change {seq}: operation {operation:?}"))
-                })?,
+                operation,
                 at,
             })
-        })
-        .collect::<AppResult<Vec<_>>>()
-        .map(Read::Changes)
+            .collect(),
+    ))
 }
 
 /// The distinct records of a batch of changes, per kind, in id order.
@@ -281,6 +237,7 @@ pub fn compact(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> 
 mod tests {
     use super::*;
     use crate::db::{Backend, Database};
+    use crate::error::AppError;
 
     fn database() -> (tempfile::TempDir, Database) {
         let dir = tempfile::tempdir().expect("temp dir");

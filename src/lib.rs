@@ -37,6 +37,7 @@ pub mod mail;
 pub mod matchmaking;
 pub mod overview;
 pub mod projects;
+pub mod revisions;
 pub mod search;
 pub mod text;
 pub mod themes;

@@ -13,7 +13,15 @@ specs![
 
 /// The core: directories and single files under `src/`.
 const CORE: &[&str] = &[
-    "web", "db", "auth", "jobs", "changes", "error", "config", "text",
+    "web",
+    "db",
+    "auth",
+    "jobs",
+    "changes",
+    "revisions",
+    "error",
+    "config",
+    "text",
 ];
 /// Everything above the core, which it may never name.
 const AREAS: &[&str] = &[

@@ -19,8 +19,9 @@ use crate::auth::csrf::Form;
 use crate::auth::policy::authorize;
 use crate::auth::session::{self, SessionUser};
 use crate::auth::{password, Action, SiteRole, Visitor};
+use crate::changes::Kind;
 use crate::cities::model::City;
-use crate::db::schema::{project_revisions, projects, users};
+use crate::db::schema::{projects, users};
 use crate::error::{AppError, AppResult};
 use crate::web::forms::{Field, FormView};
 use crate::web::render::PageRequest;
@@ -425,11 +426,11 @@ struct ExportProject {
     created_at: NaiveDateTime,
 }
 
-#[derive(Serialize, Queryable)]
+#[derive(Serialize)]
 struct ExportRevision {
     project_id: i32,
     created_at: NaiveDateTime,
-    changes: String,
+    changes: Vec<crate::revisions::FieldChange>,
 }
 
 /// Everything stored about the user, as a JSON download.
@@ -455,15 +456,14 @@ pub async fn export_data(state: web::Data<AppState>, visitor: Visitor) -> AppRes
                     .filter(projects::created_by.eq(user_id))
                     .select((projects::id, projects::title, projects::created_at))
                     .load(conn)?,
-                project_edits: project_revisions::table
-                    .filter(project_revisions::user_id.eq(user_id))
-                    .order(project_revisions::id)
-                    .select((
-                        project_revisions::project_id,
-                        project_revisions::created_at,
-                        project_revisions::changes,
-                    ))
-                    .load(conn)?,
+                project_edits: crate::revisions::by_user(conn, Kind::Project, user_id)?
+                    .into_iter()
+                    .map(|r| ExportRevision {
+                        project_id: r.subject_id,
+                        created_at: r.created_at,
+                        changes: r.changes,
+                    })
+                    .collect(),
                 audit_log: audit::about(conn, user_id)?,
             })
         })

@@ -7,55 +7,25 @@
 //! domains and the audit log, and may act for any city. Pool leads are per pool (pools
 //! issue). Nobody changes their own roles.
 
-use serde::Serialize;
-
 use super::session::{SessionUser, Visitor};
 use crate::error::{AppError, AppResult};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CityRole {
-    Member,
-    Editor,
-}
-
-impl CityRole {
-    pub fn slug(self) -> &'static str {
-        match self {
-            CityRole::Member => "member",
-            CityRole::Editor => "editor",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [CityRole::Member, CityRole::Editor]
-            .into_iter()
-            .find(|r| r.slug() == s)
+crate::slug_enum! {
+    /// A user's role in their city.
+    pub enum CityRole ("city role", "invalid_city_role") {
+        Member = "member",
+        Editor = "editor",
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SiteRole {
-    #[default]
-    None,
-    Moderator,
-    Admin,
-}
-
-impl SiteRole {
-    pub const ALL: [SiteRole; 3] = [SiteRole::None, SiteRole::Moderator, SiteRole::Admin];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            SiteRole::None => "none",
-            SiteRole::Moderator => "moderator",
-            SiteRole::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        SiteRole::ALL.into_iter().find(|r| r.slug() == s)
+crate::slug_enum! {
+    /// A user's role on the whole site.
+    #[derive(Default)]
+    pub enum SiteRole ("site role", "invalid_site_role") {
+        #[default]
+        None = "none",
+        Moderator = "moderator",
+        Admin = "admin",
     }
 }
 

@@ -32,8 +32,8 @@ pub fn load_detail(conn: &mut DbConnection, slug: &str) -> AppResult<CityDetail>
 pub fn detail_of(conn: &mut DbConnection, city: City) -> AppResult<CityDetail> {
     let projects = Project::of_city(conn, city.id)?;
     let mut counts = [0i64; 6];
-    for theme in projects.iter().filter_map(Project::theme) {
-        counts[theme.index()] += 1;
+    for project in &projects {
+        counts[project.theme.index()] += 1;
     }
     let reference = city.reference();
     Ok(CityDetail {

@@ -109,7 +109,7 @@ impl CityDetail {
                 projects: self
                     .projects
                     .iter()
-                    .filter(|p| p.theme == t.slug())
+                    .filter(|p| p.theme == *t)
                     .cloned()
                     .collect(),
             })

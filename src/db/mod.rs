@@ -3,6 +3,7 @@
 //! and `Database::run`, which moves blocking diesel work off the async workers.
 
 pub mod schema;
+pub mod slug_enum;
 
 use std::path::Path;
 use std::time::Duration;

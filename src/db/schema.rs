@@ -185,12 +185,15 @@ diesel::table! {
 }
 
 diesel::table! {
-    project_revisions (id) {
+    revisions (id) {
         id -> Integer,
-        project_id -> Integer,
+        subject_kind -> Text,
+        subject_id -> Integer,
+        number -> Integer,
         user_id -> Nullable<Integer>,
         created_at -> Timestamp,
         changes -> Text,
+        note -> Text,
     }
 }
 
@@ -199,7 +202,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> cities (city_id));
 diesel::joinable!(email_domains -> cities (city_id));
 diesel::joinable!(membership_requests -> cities (city_id));
-diesel::joinable!(project_revisions -> projects (project_id));
+diesel::joinable!(revisions -> users (user_id));
 diesel::joinable!(city_programmes -> cities (city_id));
 diesel::joinable!(city_programmes -> programmes (programme_id));
 diesel::joinable!(projects -> cities (city_id));
@@ -221,7 +224,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     membership_requests,
     audit_log,
     mail_queue,
-    project_revisions,
+    revisions,
 );
 
 diesel::table! {

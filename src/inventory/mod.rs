@@ -191,9 +191,9 @@ impl Inventory {
                 source_ref: Some(p.source_ref.clone()),
                 title: p.title.clone(),
                 description: p.description.clone(),
-                description_origin: p.description_origin.clone(),
-                theme: p.theme.clone(),
-                stage: p.stage.clone(),
+                description_origin: p.description_origin.parse()?,
+                theme: p.theme.parse()?,
+                stage: p.stage.parse()?,
             };
             match Project::find_by_source_ref(conn, &p.source_ref)? {
                 None => {
@@ -234,12 +234,7 @@ impl Inventory {
 /// Whether the city has edited the project on the platform; an import never overwrites
 /// that work.
 fn edited_on_platform(conn: &mut DbConnection, project_id: i32) -> AppResult<bool> {
-    use crate::db::schema::project_revisions;
-    let edits: i64 = project_revisions::table
-        .filter(project_revisions::project_id.eq(project_id))
-        .count()
-        .get_result(conn)?;
-    Ok(edits > 0)
+    Ok(crate::revisions::count(conn, Kind::Project, project_id)? > 0)
 }
 
 /// Imports `inventory` (the shipped one) unless an inventory was loaded before, so a restart

@@ -166,11 +166,11 @@ fn project_input(project: Project) -> ProjectInput {
     ProjectInput::new(
         project.id,
         project.city_id,
-        project.theme(),
-        project.stage(),
+        Some(project.theme),
+        Some(project.stage),
         project.title,
         project.description,
-        &project.description_origin,
+        project.description_origin.slug(),
     )
 }
 

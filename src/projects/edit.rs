@@ -1,25 +1,22 @@
 //! Cities keep their own projects current: members create projects and edit their own,
 //! city editors edit all of their city's (imported ones included), as the policy in
-//! `auth::policy` decides. Each saved edit records who changed which fields in the
-//! project's history, and queues the project for search and matchmaking in the same
-//! transaction, so both follow without a restart.
+//! `auth::policy` decides. The forms, their validation and the history page live here;
+//! saving (with the revision and the change-log entry) is the model's
+//! (`Project::create`, `Project::update`).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Project, Stage};
+use super::model::{Project, ProjectChanges, Saved, Stage};
 use super::view::project_url;
 use crate::accounts::model::normalize_email;
 use crate::auth::policy::authorize;
 use crate::auth::{Action, SessionUser};
-use crate::changes::{Kind, Operation};
+use crate::changes::Kind;
 use crate::cities::model::City;
-use crate::db::schema::{project_revisions, projects, users};
-use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
+use crate::revisions;
 use crate::themes::Theme;
 use crate::web::forms::{see_other, texts};
 use crate::web::forms::{Field, FormView, Screen};
@@ -30,72 +27,6 @@ const MAX_TITLE: usize = 200;
 const MAX_TEXT: usize = 20_000;
 const MAX_LINE: usize = 500;
 const MAX_LINES: usize = 30;
-
-/// The editable fields, validated; inserted and updated as one changeset.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Insertable, AsChangeset)]
-#[diesel(table_name = projects)]
-struct Fields {
-    title: String,
-    description: String,
-    theme: String,
-    stage: String,
-    lessons: String,
-    partners: String,
-    contact_name: String,
-    contact_email: String,
-    links: String,
-}
-
-impl Fields {
-    fn of(p: &Project) -> Self {
-        Fields {
-            title: p.title.clone(),
-            description: p.description.clone(),
-            theme: p.theme.clone(),
-            stage: p.stage.clone(),
-            lessons: p.lessons.clone(),
-            partners: p.partners.clone(),
-            contact_name: p.contact_name.clone(),
-            contact_email: p.contact_email.clone(),
-            links: p.links.clone(),
-        }
-    }
-
-    fn named(&self) -> [(&'static str, &str); 9] {
-        [
-            ("title", &self.title),
-            ("description", &self.description),
-            ("theme", &self.theme),
-            ("stage", &self.stage),
-            ("lessons", &self.lessons),
-            ("partners", &self.partners),
-            ("contact_name", &self.contact_name),
-            ("contact_email", &self.contact_email),
-            ("links", &self.links),
-        ]
-    }
-}
-
-/// One changed field in the history.
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct Change {
-    pub field: String,
-    pub from: String,
-    pub to: String,
-}
-
-fn changes(old: &Fields, new: &Fields) -> Vec<Change> {
-    old.named()
-        .into_iter()
-        .zip(new.named())
-        .filter(|((_, a), (_, b))| a != b)
-        .map(|((field, from), (_, to))| Change {
-            field: field.to_owned(),
-            from: from.to_owned(),
-            to: to.to_owned(),
-        })
-        .collect()
-}
 
 /// The form as posted; every field optional so a missing one is a message, not a 400.
 #[derive(Deserialize, Default)]
@@ -124,12 +55,12 @@ pub struct ProjectInput {
 }
 
 impl ProjectInput {
-    fn from_fields(f: Fields, version: String) -> Self {
+    fn from_fields(f: ProjectChanges, version: String) -> Self {
         ProjectInput {
             title: f.title,
             description: f.description,
-            theme: f.theme,
-            stage: f.stage,
+            theme: f.theme.slug().to_owned(),
+            stage: f.stage.slug().to_owned(),
             lessons: f.lessons,
             partners: f.partners,
             contact_name: f.contact_name,
@@ -150,7 +81,11 @@ fn lines(text: &str) -> String {
 }
 
 /// Validates the input, putting each complaint under its field in `view`.
-fn validate(t: &impl Fn(&str) -> String, input: &ProjectInput, view: &mut FormView) -> Fields {
+fn validate(
+    t: &impl Fn(&str) -> String,
+    input: &ProjectInput,
+    view: &mut FormView,
+) -> ProjectChanges {
     let title = input.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > MAX_TITLE {
         view.field_error("title", t("edit.title_invalid"));
@@ -159,12 +94,14 @@ fn validate(t: &impl Fn(&str) -> String, input: &ProjectInput, view: &mut FormVi
     if description.is_empty() || description.chars().count() > MAX_TEXT {
         view.field_error("description", t("edit.description_invalid"));
     }
-    if input.theme.parse::<Theme>().is_err() {
+    let theme = Theme::parse(&input.theme).unwrap_or_else(|| {
         view.field_error("theme", t("edit.theme_invalid"));
-    }
-    if input.stage.parse::<Stage>().is_err() {
+        Theme::Governance
+    });
+    let stage = Stage::parse(&input.stage).unwrap_or_else(|| {
         view.field_error("stage", t("edit.stage_invalid"));
-    }
+        Stage::Idea
+    });
     let lessons = input.lessons.trim().to_owned();
     if lessons.chars().count() > MAX_TEXT {
         view.field_error("lessons", t("edit.too_long"));
@@ -193,11 +130,11 @@ fn validate(t: &impl Fn(&str) -> String, input: &ProjectInput, view: &mut FormVi
     if links.lines().count() > MAX_LINES || !links.lines().all(link_ok) {
         view.field_error("links", t("edit.links_invalid"));
     }
-    Fields {
+    ProjectChanges {
         title,
         description,
-        theme: input.theme.clone(),
-        stage: input.stage.clone(),
+        theme,
+        stage,
         lessons,
         partners,
         contact_name,
@@ -264,32 +201,6 @@ fn project_form(
         )
 }
 
-fn version_of(p: &Project) -> String {
-    p.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
-}
-
-/// Writes the history row and queues the project for search and matchmaking; call in the
-/// transaction of the change.
-fn record(
-    conn: &mut DbConnection,
-    project_id: i32,
-    user_id: i32,
-    changes: &[Change],
-    operation: Operation,
-) -> AppResult<()> {
-    let json =
-        serde_json::to_string(changes).map_err(|e| AppError::Internal(format!("history: {e}")))?;
-    diesel::insert_into(project_revisions::table)
-        .values((
-            project_revisions::project_id.eq(project_id),
-            project_revisions::user_id.eq(user_id),
-            project_revisions::created_at.eq(Utc::now().naive_utc()),
-            project_revisions::changes.eq(json),
-        ))
-        .execute(conn)?;
-    crate::changes::record(conn, Kind::Project, project_id, operation)
-}
-
 fn form_page(
     state: &AppState,
     page: &PageRequest,
@@ -353,25 +264,7 @@ pub async fn create(
     }
     let id = state
         .db
-        .run(move |conn| {
-            conn.transaction(|conn| {
-                let now = Utc::now().naive_utc();
-                let id: i32 = diesel::insert_into(projects::table)
-                    .values((
-                        &fields,
-                        projects::city_id.eq(city_id),
-                        projects::description_origin.eq("platform"),
-                        projects::created_by.eq(user_id),
-                        projects::created_at.eq(now),
-                        projects::updated_at.eq(now),
-                    ))
-                    .returning(projects::id)
-                    .get_result(conn)?;
-                let created = changes(&Fields::default(), &fields);
-                record(conn, id, user_id, &created, Operation::Insert)?;
-                Ok(id)
-            })
-        })
+        .run(move |conn| Project::create(conn, city_id, &fields, user_id))
         .await?;
     state.committed(crate::jobs::Signal::Changes);
     Ok(see_other(&project_url(id)))
@@ -404,7 +297,7 @@ pub async fn show_edit(
     let t = texts(&state, &page);
     let id = super::parse_id(&id)?;
     let project = editable(&state, &page, id).await?;
-    let input = ProjectInput::from_fields(Fields::of(&project), version_of(&project));
+    let input = ProjectInput::from_fields(ProjectChanges::of(&project), project.version());
     let form = project_form(
         &t,
         &page.visitor.csrf,
@@ -458,42 +351,11 @@ pub async fn update(
         ));
     }
     let submitted = fields.clone();
-    let saved_first_by_someone_else = state
+    let saved = state
         .db
-        .run(move |conn| {
-            conn.transaction(|conn| {
-                // Writing first takes the row (PostgreSQL) or the database (SQLite) for
-                // this transaction, so a concurrent save waits and then sees this one.
-                diesel::update(projects::table.find(id))
-                    .set(projects::id.eq(id))
-                    .execute(conn)?;
-                let current = Project::find(conn, id)?;
-                if version_of(&current) != version {
-                    return Ok(Some(current));
-                }
-                let changed = changes(&Fields::of(&current), &fields);
-                if changed.is_empty() {
-                    return Ok(None);
-                }
-                // Text the city wrote itself is no longer "name only" from the report.
-                let origin = if fields.description != current.description {
-                    "platform".to_owned()
-                } else {
-                    current.description_origin.clone()
-                };
-                diesel::update(projects::table.find(id))
-                    .set((
-                        &fields,
-                        projects::description_origin.eq(origin),
-                        projects::updated_at.eq(Utc::now().naive_utc()),
-                    ))
-                    .execute(conn)?;
-                record(conn, id, user_id, &changed, Operation::Update)?;
-                Ok(None)
-            })
-        })
+        .run(move |conn| Project::update(conn, id, &fields, user_id, &version))
         .await?;
-    if let Some(current) = saved_first_by_someone_else {
+    if let Saved::Conflict(current) = saved {
         return conflict_page(&state, &page, input, submitted, &current);
     }
     state.committed(crate::jobs::Signal::Changes);
@@ -507,11 +369,11 @@ fn conflict_page(
     state: &web::Data<AppState>,
     page: &PageRequest,
     mut input: ProjectInput,
-    submitted: Fields,
+    submitted: ProjectChanges,
     current: &Project,
 ) -> AppResult<HttpResponse> {
     let t = texts(state, page);
-    input.version = version_of(current);
+    input.version = current.version();
     let mut view = project_form(
         &t,
         &page.visitor.csrf,
@@ -519,7 +381,10 @@ fn conflict_page(
         &input,
     )
     .error(Some(t("edit.conflict")));
-    for change in changes(&Fields::of(current), &submitted) {
+    for change in revisions::diff(
+        &ProjectChanges::of(current).snapshot(),
+        &submitted.snapshot(),
+    ) {
         let saved = shown_value(&t, &change.field, &change.from);
         let message = state.renderer.catalogs().format(
             page.lang,
@@ -593,22 +458,13 @@ pub async fn show_history(
 ) -> AppResult<HttpResponse> {
     let t = texts(&state, &page);
     let id = super::parse_id(&id)?;
-    let (project, city, revisions) = state
+    let (project, city, history) = state
         .db
         .run(move |conn| {
             let project = Project::find(conn, id)?;
             let city = City::find(conn, project.city_id)?;
-            let revisions: Vec<(NaiveDateTime, Option<String>, String)> = project_revisions::table
-                .left_join(users::table.on(project_revisions::user_id.eq(users::id.nullable())))
-                .filter(project_revisions::project_id.eq(id))
-                .order(project_revisions::id.desc())
-                .select((
-                    project_revisions::created_at,
-                    users::name.nullable(),
-                    project_revisions::changes,
-                ))
-                .load(conn)?;
-            Ok((project, city, revisions))
+            let history = revisions::history(conn, Kind::Project, id)?;
+            Ok((project, city, history))
         })
         .await?;
     let view = HistoryView {
@@ -617,13 +473,15 @@ pub async fn show_history(
             title: project.title.clone(),
             city: city.name,
         },
-        revisions: revisions
+        revisions: history
             .into_iter()
-            .map(|(at, author, json)| RevisionView {
-                created_at: at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                author: author.unwrap_or_else(|| t("history.deleted_account")),
-                changes: serde_json::from_str::<Vec<Change>>(&json)
-                    .unwrap_or_default()
+            .map(|revision| RevisionView {
+                created_at: revision.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                author: revision
+                    .author
+                    .unwrap_or_else(|| t("history.deleted_account")),
+                changes: revision
+                    .changes
                     .into_iter()
                     .map(|c| ChangeView {
                         field: t(&format!("edit.field.{}", c.field)),

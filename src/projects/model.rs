@@ -1,73 +1,37 @@
 //! Project rows, their lifecycle stage, and the queries over them.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use serde::Serialize;
 
+use crate::changes::{self, Kind, Operation};
 use crate::db::schema::projects;
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{AppError, AppResult};
+use crate::revisions::{self, Snapshot};
 use crate::themes::Theme;
 use crate::web::pagination::Paging;
 
-/// Where a project stands, from idea to scaled (or stopped, with lessons to share).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    Idea,
-    Pilot,
-    Running,
-    Scaled,
-    Stopped,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 5] = [
-        Stage::Idea,
-        Stage::Pilot,
-        Stage::Running,
-        Stage::Scaled,
-        Stage::Stopped,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Stage::Idea => "idea",
-            Stage::Pilot => "pilot",
-            Stage::Running => "running",
-            Stage::Scaled => "scaled",
-            Stage::Stopped => "stopped",
-        }
+crate::slug_enum! {
+    /// Where a project stands, from idea to scaled (or stopped, with lessons to share).
+    pub enum Stage ("stage", "invalid_stage") {
+        Idea = "idea",
+        Pilot = "pilot",
+        Running = "running",
+        Scaled = "scaled",
+        Stopped = "stopped",
     }
 }
 
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.slug())
-    }
-}
-
-impl FromStr for Stage {
-    type Err = AppError;
-
-    fn from_str(s: &str) -> AppResult<Self> {
-        Stage::ALL
-            .into_iter()
-            .find(|t| t.slug() == s)
-            .ok_or_else(|| {
-                AppError::bad_request(
-                    "invalid_stage",
-                    format!(
-                        "unknown stage {s:?}; use one of: {}",
-                        Stage::ALL.map(Stage::slug).join(", ")
-                    ),
-                )
-            })
+crate::slug_enum! {
+    /// Where a project's description comes from: the report's text, only the report's
+    /// project name, or written on the platform.
+    pub enum DescriptionOrigin ("description origin", "invalid_origin") {
+        Report = "report",
+        NameOnly = "name_only",
+        Platform = "platform",
     }
 }
 
@@ -79,9 +43,9 @@ pub struct Project {
     pub source_ref: Option<String>,
     pub title: String,
     pub description: String,
-    pub description_origin: String,
-    pub theme: String,
-    pub stage: String,
+    pub description_origin: DescriptionOrigin,
+    pub theme: Theme,
+    pub stage: Stage,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// What the city learned; most valuable for stopped projects.
@@ -105,9 +69,66 @@ pub struct ProjectForm {
     pub source_ref: Option<String>,
     pub title: String,
     pub description: String,
-    pub description_origin: String,
-    pub theme: String,
-    pub stage: String,
+    pub description_origin: DescriptionOrigin,
+    pub theme: Theme,
+    pub stage: Stage,
+}
+
+/// The fields people edit on the platform, validated (`projects::edit`): one changeset
+/// for creating and updating, compared field by field for the history.
+#[derive(Insertable, AsChangeset, Clone, Debug, PartialEq, Eq)]
+#[diesel(table_name = projects)]
+pub struct ProjectChanges {
+    pub title: String,
+    pub description: String,
+    pub theme: Theme,
+    pub stage: Stage,
+    pub lessons: String,
+    pub partners: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub links: String,
+}
+
+impl ProjectChanges {
+    pub fn of(p: &Project) -> Self {
+        ProjectChanges {
+            title: p.title.clone(),
+            description: p.description.clone(),
+            theme: p.theme,
+            stage: p.stage,
+            lessons: p.lessons.clone(),
+            partners: p.partners.clone(),
+            contact_name: p.contact_name.clone(),
+            contact_email: p.contact_email.clone(),
+            links: p.links.clone(),
+        }
+    }
+
+    /// The fields by name, as the history compares and stores them.
+    pub fn snapshot(&self) -> Snapshot {
+        vec![
+            ("title", self.title.clone()),
+            ("description", self.description.clone()),
+            ("theme", self.theme.slug().to_owned()),
+            ("stage", self.stage.slug().to_owned()),
+            ("lessons", self.lessons.clone()),
+            ("partners", self.partners.clone()),
+            ("contact_name", self.contact_name.clone()),
+            ("contact_email", self.contact_email.clone()),
+            ("links", self.links.clone()),
+        ]
+    }
+}
+
+/// What became of an update.
+#[derive(Debug)]
+pub enum Saved {
+    Updated,
+    /// Nothing differed from what is stored.
+    Unchanged,
+    /// Someone saved after the form was made: this is what is stored now.
+    Conflict(Box<Project>),
 }
 
 /// Which projects a list shows. `city_id` rather than a slug: callers resolve the slug
@@ -127,10 +148,10 @@ impl ProjectFilter {
             query = query.filter(projects::city_id.eq(city_id));
         }
         if let Some(theme) = self.theme {
-            query = query.filter(projects::theme.eq(theme.slug()));
+            query = query.filter(projects::theme.eq(theme));
         }
         if let Some(stage) = self.stage {
-            query = query.filter(projects::stage.eq(stage.slug()));
+            query = query.filter(projects::stage.eq(stage));
         }
         if let Some(source_ref) = &self.source_ref {
             query = query.filter(projects::source_ref.eq(source_ref));
@@ -140,6 +161,84 @@ impl ProjectFilter {
 }
 
 impl Project {
+    /// Creates a project of `city_id` by `user_id`, with its first revision and its
+    /// change-log entry, in one transaction; returns its id.
+    pub fn create(
+        conn: &mut DbConnection,
+        city_id: i32,
+        fields: &ProjectChanges,
+        user_id: i32,
+    ) -> AppResult<i32> {
+        conn.transaction(|conn| {
+            let now = Utc::now().naive_utc();
+            let id: i32 = diesel::insert_into(projects::table)
+                .values((
+                    fields,
+                    projects::city_id.eq(city_id),
+                    projects::description_origin.eq(DescriptionOrigin::Platform),
+                    projects::created_by.eq(user_id),
+                    projects::created_at.eq(now),
+                    projects::updated_at.eq(now),
+                ))
+                .returning(projects::id)
+                .get_result(conn)?;
+            let created = revisions::diff(&[], &fields.snapshot());
+            revisions::record(conn, Kind::Project, id, Some(user_id), &created, "")?;
+            changes::record(conn, Kind::Project, id, Operation::Insert)?;
+            Ok(id)
+        })
+    }
+
+    /// Saves `fields` over project `id` for `user_id`, if it is still at `version` (the
+    /// [`Project::version`] the form was made from): with its revision and change-log
+    /// entry, in one transaction.
+    pub fn update(
+        conn: &mut DbConnection,
+        id: i32,
+        fields: &ProjectChanges,
+        user_id: i32,
+        version: &str,
+    ) -> AppResult<Saved> {
+        conn.transaction(|conn| {
+            // Writing first takes the row (PostgreSQL) or the database (SQLite) for this
+            // transaction, so a concurrent save waits and then sees this one.
+            diesel::update(projects::table.find(id))
+                .set(projects::id.eq(id))
+                .execute(conn)?;
+            let current = Project::find(conn, id)?;
+            if current.version() != version {
+                return Ok(Saved::Conflict(Box::new(current)));
+            }
+            let changed =
+                revisions::diff(&ProjectChanges::of(&current).snapshot(), &fields.snapshot());
+            if changed.is_empty() {
+                return Ok(Saved::Unchanged);
+            }
+            // Text the city wrote itself is no longer "name only" from the report.
+            let origin = if fields.description != current.description {
+                DescriptionOrigin::Platform
+            } else {
+                current.description_origin
+            };
+            diesel::update(projects::table.find(id))
+                .set((
+                    fields,
+                    projects::description_origin.eq(origin),
+                    projects::updated_at.eq(Utc::now().naive_utc()),
+                ))
+                .execute(conn)?;
+            revisions::record(conn, Kind::Project, id, Some(user_id), &changed, "")?;
+            changes::record(conn, Kind::Project, id, Operation::Update)?;
+            Ok(Saved::Updated)
+        })
+    }
+
+    /// What an edit form carries to notice a save made after it: the time of the last
+    /// change, to the microsecond.
+    pub fn version(&self) -> String {
+        self.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+    }
+
     pub fn find(conn: &mut DbConnection, id: i32) -> AppResult<Self> {
         projects::table
             .find(id)
@@ -205,7 +304,7 @@ impl Project {
     /// All projects of one theme, by city and report number.
     pub fn of_theme(conn: &mut DbConnection, theme: Theme) -> AppResult<Vec<Self>> {
         Ok(projects::table
-            .filter(projects::theme.eq(theme.slug()))
+            .filter(projects::theme.eq(theme))
             .order((projects::city_id, projects::id))
             .select(Self::as_select())
             .load(conn)?)
@@ -219,14 +318,6 @@ impl Project {
             .select(Self::as_select())
             .load(conn)?)
     }
-
-    pub fn theme(&self) -> Option<Theme> {
-        self.theme.parse().ok()
-    }
-
-    pub fn stage(&self) -> Option<Stage> {
-        self.stage.parse().ok()
-    }
 }
 
 /// Project counts per city and theme: the data behind the "wie doet wat" matrix and
@@ -238,15 +329,13 @@ pub struct ThemeCounts {
 
 impl ThemeCounts {
     pub fn load(conn: &mut DbConnection) -> AppResult<Self> {
-        let rows: Vec<(i32, String, i64)> = projects::table
+        let rows: Vec<(i32, Theme, i64)> = projects::table
             .group_by((projects::city_id, projects::theme))
             .select((projects::city_id, projects::theme, count_star()))
             .load(conn)?;
         let mut by_city: HashMap<i32, [i64; 6]> = HashMap::new();
         for (city_id, theme, n) in rows {
-            if let Ok(theme) = theme.parse::<Theme>() {
-                by_city.entry(city_id).or_default()[theme.index()] += n;
-            }
+            by_city.entry(city_id).or_default()[theme.index()] += n;
         }
         Ok(ThemeCounts { by_city })
     }

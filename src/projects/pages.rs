@@ -127,7 +127,7 @@ pub async fn show_project(
             let city = City::find(conn, project.city_id)?.reference();
             let filter = ProjectFilter {
                 city_id: Some(project.city_id),
-                theme: project.theme(),
+                theme: Some(project.theme),
                 ..Default::default()
             };
             let paging = Paging {

@@ -3,8 +3,9 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::model::Project;
+use super::model::{DescriptionOrigin, Project, Stage};
 use crate::cities::model::CityRef;
+use crate::themes::Theme;
 
 #[derive(Serialize, Clone, Debug)]
 pub struct ProjectView {
@@ -14,10 +15,10 @@ pub struct ProjectView {
     pub title: String,
     pub description: String,
     /// `report`, or `name_only` where the report gives nothing but the name.
-    pub description_origin: String,
+    pub description_origin: DescriptionOrigin,
     pub city: CityRef,
-    pub theme: String,
-    pub stage: String,
+    pub theme: Theme,
+    pub stage: Stage,
     pub url: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

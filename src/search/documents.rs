@@ -12,7 +12,6 @@ use crate::cities::model::CityRef;
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::projects::model::Project;
-use crate::themes::Theme;
 
 /// The kinds of search document; their slugs are the API's `type` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -128,7 +127,7 @@ impl DocumentSource for ProjectSource {
             .into_iter()
             .filter_map(|p| {
                 let city = cities.get(&p.city_id)?.clone();
-                let theme_name = p.theme().map(Theme::name).unwrap_or_default();
+                let theme_name = p.theme.name();
                 Some(SearchDoc {
                     kind: DocKind::Project,
                     id: p.id,
@@ -142,8 +141,8 @@ impl DocumentSource for ProjectSource {
                         .collect::<Vec<_>>()
                         .join("\n\n"),
                     city: Some(city),
-                    theme: Some(p.theme),
-                    stage: Some(p.stage),
+                    theme: Some(p.theme.slug().to_owned()),
+                    stage: Some(p.stage.slug().to_owned()),
                     source_ref: p.source_ref,
                 })
             })

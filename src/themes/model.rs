@@ -1,48 +1,24 @@
 //! The report's six Smart City themes: a closed set whose slugs are part of the API contract.
 
-use std::fmt;
-use std::str::FromStr;
-
 use diesel::prelude::*;
-use serde::Serialize;
 
 use crate::db::schema::{bottleneck_categories, themes};
 use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Theme {
-    Governance,
-    Economy,
-    Mobility,
-    Environment,
-    Citizen,
-    Living,
+crate::slug_enum! {
+    /// In the report's order, which every table and matrix follows.
+    pub enum Theme ("theme", "invalid_theme") {
+        Governance = "governance",
+        Economy = "economy",
+        Mobility = "mobility",
+        Environment = "environment",
+        Citizen = "citizen",
+        Living = "living",
+    }
 }
 
 impl Theme {
-    /// In the report's order, which every table and matrix follows.
-    pub const ALL: [Theme; 6] = [
-        Theme::Governance,
-        Theme::Economy,
-        Theme::Mobility,
-        Theme::Environment,
-        Theme::Citizen,
-        Theme::Living,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Theme::Governance => "governance",
-            Theme::Economy => "economy",
-            Theme::Mobility => "mobility",
-            Theme::Environment => "environment",
-            Theme::Citizen => "citizen",
-            Theme::Living => "living",
-        }
-    }
-
     /// The report's name, the same in Dutch and English.
     pub fn name(self) -> &'static str {
         match self {
@@ -57,31 +33,6 @@ impl Theme {
 
     pub fn index(self) -> usize {
         self as usize
-    }
-}
-
-impl fmt::Display for Theme {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.slug())
-    }
-}
-
-impl FromStr for Theme {
-    type Err = AppError;
-
-    fn from_str(s: &str) -> AppResult<Self> {
-        Theme::ALL
-            .into_iter()
-            .find(|t| t.slug() == s)
-            .ok_or_else(|| {
-                AppError::bad_request(
-                    "invalid_theme",
-                    format!(
-                        "unknown theme {s:?}; use one of: {}",
-                        Theme::ALL.map(Theme::slug).join(", ")
-                    ),
-                )
-            })
     }
 }
 
