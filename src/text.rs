@@ -1,4 +1,5 @@
-//! Small text helpers shared across areas: ASCII folding, slugs, HTML escaping.
+//! Small text helpers shared across areas: ASCII folding, slugs, HTML escaping, the
+//! records of shipped tab-separated data.
 
 /// Folds the Latin letters with diacritics that Dutch uses (é, ë, ï, ó, …) to ASCII;
 /// other characters pass through unchanged.
@@ -43,6 +44,15 @@ pub fn slugify(name: &str) -> String {
         }
     }
     slug
+}
+
+/// The records of a shipped tab-separated data file (`data/*.tsv`), each split at its
+/// tabs: every line but blank ones, `#` comments and the header (the first other line).
+pub fn tsv_records(tsv: &str) -> impl Iterator<Item = std::str::Split<'_, char>> {
+    tsv.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .skip(1) // header
+        .map(|line| line.split('\t'))
 }
 
 /// Escapes the characters that are significant in HTML text and quoted attributes.

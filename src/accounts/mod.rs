@@ -1,6 +1,8 @@
-//! Accounts: registration with e-mail verification, sign-in and sign-out, password reset
-//! and change, change of address ([`pages`]); the profile with its sessions, data export
-//! and account deletion ([`profile`]); city membership by e-mail domain or by request
+//! Accounts: registration with e-mail verification ([`registration`]), sign-in and
+//! sign-out ([`sign_in`]), password reset ([`password_reset`]), with the mails and links
+//! they share ([`mail_links`]); the profile with its sessions ([`profile`]), change of
+//! password and address ([`credentials`]), data export and account deletion
+//! ([`personal_data`]); city membership by e-mail domain or by request
 //! ([`membership`]); the administration of roles, domains and the audit log ([`admin`],
 //! [`audit`]); and `stadsmaat user create` ([`cli`]). Sessions, CSRF, passwords and the
 //! authorization policy are the shared core in [`crate::auth`].
@@ -8,11 +10,17 @@
 pub mod admin;
 pub mod audit;
 pub mod cli;
+pub mod credentials;
+pub mod mail_links;
 pub mod membership;
 pub mod model;
-pub mod pages;
+pub mod password_reset;
+pub mod personal_data;
 pub mod profile;
+pub mod registration;
+pub mod sign_in;
 
+use crate::auth::password;
 pub use crate::mail::queue_mail;
 pub use crate::web::forms::{see_other, show_again, texts, throttled, EmptyForm, Screen};
 use crate::web::forms::{Field, FormView};
@@ -44,50 +52,65 @@ pub fn with_new_password(form: FormView, t: &impl Fn(&str) -> String) -> FormVie
     )
 }
 
+/// Checks a new password pair, putting any complaint under its field.
+pub fn check_new_password(
+    t: &impl Fn(&str) -> String,
+    view: &mut FormView,
+    password: &str,
+    again: &str,
+    email: &str,
+) {
+    if let Err(weakness) = password::check_strength(password, email) {
+        view.field_error("password", t(weakness.message_key()));
+    } else if password != again {
+        view.field_error("password_again", t("password.mismatch"));
+    }
+}
+
 /// Registration, sign-in, the profile, membership and the administration.
 pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
     use crate::web::get;
     use actix_web::web;
     cfg.service(
         web::resource("/registreren")
-            .route(get().to(pages::show_register))
-            .route(web::post().to(pages::register)),
+            .route(get().to(registration::show_register))
+            .route(web::post().to(registration::register)),
     )
     .service(
         web::resource("/account/bevestigen/{token}")
-            .route(get().to(pages::show_verify_email))
-            .route(web::post().to(pages::verify_email)),
+            .route(get().to(registration::show_verify_email))
+            .route(web::post().to(registration::verify_email)),
     )
     .service(
         web::resource("/inloggen")
-            .route(get().to(pages::show_login))
-            .route(web::post().to(pages::login)),
+            .route(get().to(sign_in::show_login))
+            .route(web::post().to(sign_in::login)),
     )
-    .service(web::resource("/uitloggen").route(web::post().to(pages::logout)))
+    .service(web::resource("/uitloggen").route(web::post().to(sign_in::logout)))
     .service(
         web::resource("/wachtwoord-vergeten")
-            .route(get().to(pages::show_forgot))
-            .route(web::post().to(pages::forgot)),
+            .route(get().to(password_reset::show_forgot))
+            .route(web::post().to(password_reset::forgot)),
     )
     .service(
         web::resource("/wachtwoord-herstellen/{token}")
-            .route(get().to(pages::show_reset))
-            .route(web::post().to(pages::reset)),
+            .route(get().to(password_reset::show_reset))
+            .route(web::post().to(password_reset::reset)),
     )
     .service(web::resource("/account").route(get().to(profile::show_profile)))
     .service(
         web::resource("/account/wachtwoord")
-            .route(get().to(profile::show_change_password))
-            .route(web::post().to(profile::change_password)),
+            .route(get().to(credentials::show_change_password))
+            .route(web::post().to(credentials::change_password)),
     )
     .service(
         web::resource("/account/email")
-            .route(get().to(profile::show_change_email))
-            .route(web::post().to(profile::change_email)),
+            .route(get().to(credentials::show_change_email))
+            .route(web::post().to(credentials::change_email)),
     )
     .service(
         web::resource("/account/email-bevestigen/{token}")
-            .route(get().to(profile::confirm_email_change)),
+            .route(get().to(credentials::confirm_email_change)),
     )
     .service(
         web::resource("/account/sessies/{id}/beeindigen")
@@ -96,11 +119,11 @@ pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
     .service(
         web::resource("/account/overal-uitloggen").route(web::post().to(profile::end_all_sessions)),
     )
-    .service(web::resource("/account/gegevens").route(get().to(profile::export_data)))
+    .service(web::resource("/account/gegevens").route(get().to(personal_data::export_data)))
     .service(
         web::resource("/account/verwijderen")
-            .route(get().to(profile::show_delete))
-            .route(web::post().to(profile::delete_account)),
+            .route(get().to(personal_data::show_delete))
+            .route(web::post().to(personal_data::delete_account)),
     )
     .service(
         web::resource("/account/lidmaatschap")

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::map::{render_network_svg, MapCity, MapLink, MapText};
+use super::map::{network_map, MapCity, MapLink, MapText, NetworkMap};
 use crate::cities::model::City;
 use crate::cities::model::CityRef;
 use crate::error::AppResult;
@@ -26,8 +26,8 @@ struct NetworkCity {
 #[derive(Serialize)]
 struct NetworkPage {
     cities: Vec<NetworkCity>,
-    /// The SVG map, rendered and escaped by `map`.
-    map_svg: String,
+    /// The map, laid out by `map`, drawn by the template `matchmaking/network_map`.
+    map: NetworkMap,
 }
 
 pub async fn show_network(
@@ -81,13 +81,10 @@ pub async fn show_network(
         title: state.renderer.text(page.lang, "network.map_title"),
         description: state.renderer.text(page.lang, "network.map_description"),
     };
-    let map_svg = render_network_svg(&map_cities, &links, &text, &|slug| {
+    let map = network_map(&map_cities, &links, &text, &|slug| {
         format!("/steden/{slug}")
     });
-    let view = NetworkPage {
-        cities: rows,
-        map_svg,
-    };
+    let view = NetworkPage { cities: rows, map };
     let title = state.renderer.text(page.lang, "network.title").to_owned();
     state
         .renderer

@@ -1,16 +1,21 @@
 //! Search that understands Dutch (and English): a tantivy index over projects and
 //! cities (`documents` is the one place that lists what is indexed), Dutch analysis
 //! (`analysis`), the smart-city thesaurus (`thesaurus`), query building (`query`),
-//! execution with facets, snippets and suggestions (`engine`), and the indexer that
-//! keeps the index in step with the database by following the change log (`indexer`).
+//! execution (`engine`: which documents match in `matching`, facet filters and counts in
+//! `filters` and `facets`, snippets in `hits`, suggestions in `suggest`), and the indexer
+//! that keeps the index in step with the database by following the change log
+//! (`indexer`).
 
 pub mod analysis;
 pub mod api;
 pub mod documents;
 pub mod engine;
 pub mod facets;
+mod filters;
+mod hits;
 pub mod index;
 pub mod indexer;
+mod matching;
 pub mod pages;
 pub mod query;
 pub mod suggest;

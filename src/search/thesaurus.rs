@@ -43,12 +43,7 @@ impl Thesaurus {
     /// Malformed lines are skipped: the thesaurus is curated data, checked by a test.
     pub fn parse(tsv: &str, analyzer: &mut TextAnalyzer) -> Self {
         let mut thesaurus = Thesaurus::default();
-        let lines = tsv
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-            .skip(1); // header
-        for line in lines {
-            let mut fields = line.split('\t');
+        for mut fields in crate::text::tsv_records(tsv) {
             let (Some(id), Some(terms)) = (fields.next(), fields.next()) else {
                 continue;
             };

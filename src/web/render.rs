@@ -124,6 +124,12 @@ impl Renderer {
         Ok(self.registry.render(template, &context)?)
     }
 
+    /// Renders `template` alone, without the page layout: a partial under test.
+    #[cfg(test)]
+    pub(crate) fn fragment<T: Serialize>(&self, template: &str, data: &T) -> AppResult<String> {
+        Ok(self.registry.render(template, data)?)
+    }
+
     pub fn text<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
         self.catalogs.text(lang, key)
     }

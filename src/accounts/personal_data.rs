@@ -1,0 +1,181 @@
+//! The AVG rights of a signed-in user: everything stored about them as a JSON download,
+//! and deleting the account (never the last administrator's).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::credentials::confirm_password;
+use super::membership::MembershipRequest;
+use super::model::User;
+use super::sign_in::sign_out_cookies;
+use super::{audit, current_password_field, texts, Screen};
+use crate::auth::csrf::Form;
+use crate::auth::policy::authorize;
+use crate::auth::session;
+use crate::auth::{Action, Visitor};
+use crate::changes::Kind;
+use crate::db::schema::{projects, users};
+use crate::error::{AppError, AppResult};
+use crate::web::forms::FormView;
+use crate::web::render::PageRequest;
+use crate::web::AppState;
+
+#[derive(Serialize)]
+struct Export {
+    exported_at: NaiveDateTime,
+    account: User,
+    sessions: Vec<ExportSession>,
+    membership_requests: Vec<MembershipRequest>,
+    projects_created: Vec<ExportProject>,
+    project_edits: Vec<ExportRevision>,
+    audit_log: Vec<audit::Entry>,
+}
+
+#[derive(Serialize)]
+struct ExportSession {
+    created_at: NaiveDateTime,
+    last_seen_at: NaiveDateTime,
+    user_agent: String,
+    ip: String,
+}
+
+#[derive(Serialize, Queryable)]
+struct ExportProject {
+    id: i32,
+    title: String,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Serialize)]
+struct ExportRevision {
+    project_id: i32,
+    created_at: NaiveDateTime,
+    changes: Vec<crate::revisions::FieldChange>,
+}
+
+/// Everything stored about the user, as a JSON download.
+pub async fn export_data(state: web::Data<AppState>, visitor: Visitor) -> AppResult<HttpResponse> {
+    let user_id = authorize(&visitor, Action::ManageOwnAccount)?.id;
+    let export = state
+        .db
+        .run(move |conn| {
+            Ok(Export {
+                exported_at: chrono::Utc::now().naive_utc(),
+                account: User::find(conn, user_id)?,
+                sessions: session::list(conn, user_id)?
+                    .into_iter()
+                    .map(|s| ExportSession {
+                        created_at: s.created_at,
+                        last_seen_at: s.last_seen_at,
+                        user_agent: s.user_agent,
+                        ip: s.ip,
+                    })
+                    .collect(),
+                membership_requests: MembershipRequest::of_user(conn, user_id)?,
+                projects_created: projects::table
+                    .filter(projects::created_by.eq(user_id))
+                    .select((projects::id, projects::title, projects::created_at))
+                    .load(conn)?,
+                project_edits: crate::revisions::by_user(conn, Kind::Project, user_id)?
+                    .into_iter()
+                    .map(|r| ExportRevision {
+                        project_id: r.subject_id,
+                        created_at: r.created_at,
+                        changes: r.changes,
+                    })
+                    .collect(),
+                audit_log: audit::about(conn, user_id)?,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"stadsmaat-gegevens.json\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(export))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DeleteForm {
+    #[serde(default)]
+    current_password: String,
+}
+
+fn delete_form(t: &impl Fn(&str) -> String, csrf: &str) -> FormView {
+    FormView::new("/account/verwijderen", t("delete.submit"), csrf).field(current_password_field(t))
+}
+
+fn delete_screen(t: &impl Fn(&str) -> String, form: FormView) -> Screen {
+    Screen::default()
+        .text(t("delete.lead"))
+        .text(t("delete.kept"))
+        .text(t("delete.export"))
+        .form(form)
+        .link("/account/gegevens", t("profile.export"))
+}
+
+pub async fn show_delete(state: web::Data<AppState>, page: PageRequest) -> AppResult<HttpResponse> {
+    let t = texts(&state, &page);
+    authorize(&page.visitor, Action::ManageOwnAccount)?;
+    delete_screen(&t, delete_form(&t, &page.visitor.csrf)).render(
+        &state,
+        &page,
+        StatusCode::OK,
+        &t("delete.title"),
+    )
+}
+
+pub async fn delete_account(
+    state: web::Data<AppState>,
+    page: PageRequest,
+    req: HttpRequest,
+    Form(form): Form<DeleteForm>,
+) -> AppResult<HttpResponse> {
+    let t = texts(&state, &page);
+    let user = authorize(&page.visitor, Action::ManageOwnAccount)?.clone();
+    if !confirm_password(&state, &user, form.current_password).await? {
+        let mut view = delete_form(&t, &page.visitor.csrf);
+        view.field_error("current_password", t("account.wrong_password"));
+        return delete_screen(&t, view).render(
+            &state,
+            &page,
+            StatusCode::BAD_REQUEST,
+            &t("delete.title"),
+        );
+    }
+    let user_id = user.id;
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                if user.is_admin() && User::count_admins(conn)? <= 1 {
+                    return Err(AppError::Conflict {
+                        message: "the last administrator cannot delete their account; make \
+                                  someone else administrator first"
+                            .into(),
+                    });
+                }
+                audit::record(conn, Some(user_id), Some(user_id), "account.deleted", "")?;
+                // Sessions, tokens and requests go with the row; project edits stay,
+                // without the name (ON DELETE SET NULL).
+                diesel::delete(users::table.find(user_id)).execute(conn)?;
+                Ok(())
+            })
+        })
+        .await?;
+    let goodbye = Screen::default().text(t("delete.done")).render(
+        &state,
+        &PageRequest {
+            visitor: Visitor::default(),
+            ..page.clone()
+        },
+        StatusCode::OK,
+        &t("delete.title"),
+    )?;
+    sign_out_cookies(&req, goodbye)
+}
