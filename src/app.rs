@@ -11,13 +11,16 @@ use actix_web::web;
 use crate::config::Config;
 use crate::db::Database;
 use crate::inventory::{self, Inventory, Source, SHIPPED_JSON};
-use crate::jobs::follow::{Compactor, FollowJob};
+use crate::jobs::follow::{Compactor, DurableJob, FollowJob};
 use crate::jobs::{Jobs, Signal};
 use crate::matchmaking::Matchmaking;
 use crate::search::Search;
 use crate::web::render::Renderer;
 use crate::web::AppState;
-use crate::{accounts, cities, matchmaking, overview, projects, search, themes};
+use crate::{
+    accounts, cities, follows, forum, matchmaking, notifications, overview, projects, search,
+    themes,
+};
 
 /// Opens the data directory and database (migrating it) for any command.
 pub fn open_database(config: &Config) -> Result<Database, String> {
@@ -63,7 +66,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(cities::api_routes)
             .configure(projects::api_routes)
             .configure(matchmaking::api_routes)
-            .configure(search::api_routes),
+            .configure(search::api_routes)
+            .configure(forum::api_routes),
     )
     .configure(overview::page_routes)
     .configure(cities::page_routes)
@@ -71,6 +75,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(themes::page_routes)
     .configure(matchmaking::page_routes)
     .configure(search::page_routes)
+    .configure(forum::page_routes)
+    .configure(follows::page_routes)
+    .configure(notifications::page_routes)
     .configure(accounts::page_routes)
     .configure(crate::web::page_routes);
 }
@@ -95,6 +102,7 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
             ),
             None => tracing::info!("inventory already loaded"),
         }
+        accounts::model::assign_missing_handles(&mut conn).map_err(|e| e.to_string())?;
     }
     let thesaurus = Arc::new(crate::search::thesaurus::Thesaurus::shipped());
     let matchmaking = Matchmaking::load(&db, thesaurus.clone())?;
@@ -110,6 +118,11 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
         jobs.spawn(job, &[Signal::Changes])?;
     }
     jobs.spawn(Arc::new(Compactor { db: db.clone() }), &[])?;
+    let producer = Arc::new(notifications::Producer::new(&jobs));
+    jobs.spawn(
+        Arc::new(DurableJob::new(producer, db.clone())),
+        &[Signal::Changes],
+    )?;
     jobs.spawn(
         Arc::new(crate::search::indexer::IndexWatchdog(search.clone())),
         &[],

@@ -168,6 +168,46 @@ pub fn report_position(
     Ok(())
 }
 
+/// Takes a durable consumer's position for the current transaction, so that of several
+/// instances one handles each change: on PostgreSQL the consumer's row is locked
+/// (`FOR UPDATE SKIP LOCKED`: `None` while another instance holds it); SQLite has one
+/// writer, taken here by writing first. A consumer seen for the first time starts at
+/// the head: it is about what happens from now on. Call inside a transaction, and
+/// [`report_position`] before it commits.
+pub fn claim_durable(conn: &mut DbConnection, name: &str) -> AppResult<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Position {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        position: i64,
+    }
+    let now = Utc::now().naive_utc();
+    let claimed = match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(
+            "SELECT position FROM change_consumers WHERE name = $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind::<diesel::sql_types::Text, _>(name)
+        .load::<Position>(pg)?
+        .pop()
+        .map(|p| p.position),
+        DbConnection::Sqlite(_) => {
+            diesel::update(change_consumers::table.find(name))
+                .set(change_consumers::seen_at.eq(now))
+                .execute(conn)?;
+            stored_position(conn, name)?
+        }
+    };
+    if claimed.is_some() {
+        return Ok(claimed);
+    }
+    if stored_position(conn, name)?.is_some() {
+        // Held by another instance right now.
+        return Ok(None);
+    }
+    let start = head(conn)?;
+    report_position(conn, name, start, true)?;
+    Ok(Some(start))
+}
+
 /// The stored position of a consumer, if it has one.
 pub fn stored_position(conn: &mut DbConnection, name: &str) -> AppResult<Option<i64>> {
     Ok(change_consumers::table
@@ -201,7 +241,7 @@ pub fn consumers(conn: &mut DbConnection) -> AppResult<Vec<ConsumerState>> {
 /// Deletes what no consumer still needs (see the module comment); returns how many rows
 /// went.
 pub fn compact(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<usize> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let holders: Vec<(i64, bool, NaiveDateTime)> = change_consumers::table
             .select((
                 change_consumers::position,
@@ -286,7 +326,7 @@ mod tests {
     fn a_rolled_back_change_leaves_no_entry() {
         let (_dir, db) = database();
         let mut conn = db.connection().expect("conn");
-        let _ = conn.transaction(|conn| {
+        let _ = crate::db::write_transaction(&mut conn, |conn| {
             record(conn, Kind::Project, 1, Operation::Update)?;
             Err::<(), _>(AppError::Internal("rolled back".into()))
         });

@@ -35,6 +35,7 @@ const AREAS: &[&str] = &[
     "matchmaking",
     "mail",
     "forum",
+    "follows",
     "pools",
     "notifications",
     "digest",

@@ -10,6 +10,7 @@ mod api;
 mod browser;
 mod cli;
 mod dataset;
+mod forum;
 mod instances;
 mod layering;
 mod mail;
@@ -91,6 +92,7 @@ fn main() {
         cli::specs(),
         dataset::specs(),
         layering::specs(),
+        forum::specs(),
         instances::specs(),
         mail::specs(),
         matchmaking::specs(),

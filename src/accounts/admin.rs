@@ -195,7 +195,7 @@ pub async fn update_roles(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let user = User::find(conn, user_id)?;
                 let city = city_id.map(|id| City::find(conn, id)).transpose()?;
                 let new_city = city.as_ref().map(|c| (c.id, city_role));
@@ -345,7 +345,7 @@ pub async fn add_domain(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let city = City::find_by_slug(conn, &slug)?;
                 // Mapping a domain again to the same city changes nothing to record.
                 if EmailDomain::city_of(conn, &domain)? == Some(city.id) {
@@ -379,7 +379,7 @@ pub async fn remove_domain(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 if EmailDomain::remove(conn, &form.domain)? == 0 {
                     return Err(AppError::not_found(format!("domain {:?}", form.domain)));
                 }

@@ -1,8 +1,6 @@
 //! `stadsmaat user create`: makes a verified account from the command line — the way
 //! the first administrator of a fresh install comes to be.
 
-use diesel::Connection;
-
 use super::model::{normalize_email, User};
 use crate::auth::{password, CityRole, SiteRole};
 use crate::cities::model::City;
@@ -64,35 +62,34 @@ pub fn create_user(db: &Database, new: &NewUser, password: &str) -> Result<Strin
         ),
         None => None,
     };
-    let user = conn
-        .transaction(|conn| {
-            if User::find_by_email(conn, &email)?.is_some() {
-                return Err(crate::error::AppError::Conflict {
-                    message: format!("a user with address {email} already exists"),
-                });
-            }
-            let user = User::create(conn, &email, &name, &hash, true, role)?;
-            // A mapped domain places the user in their city, as verification would;
-            // a city named on the command line wins.
-            User::verify_email(conn, &user)?;
-            if let Some(city) = &city {
-                let role = if editor {
-                    CityRole::Editor
-                } else {
-                    CityRole::Member
-                };
-                User::set_city(conn, user.id, Some((city.id, role)))?;
-            }
-            super::audit::record(
-                conn,
-                None,
-                Some(user.id),
-                "account.created_cli",
-                role.slug(),
-            )?;
-            Ok(user)
-        })
-        .map_err(|e: crate::error::AppError| e.to_string())?;
+    let user = crate::db::write_transaction(&mut conn, |conn| {
+        if User::find_by_email(conn, &email)?.is_some() {
+            return Err(crate::error::AppError::Conflict {
+                message: format!("a user with address {email} already exists"),
+            });
+        }
+        let user = User::create(conn, &email, &name, &hash, true, role)?;
+        // A mapped domain places the user in their city, as verification would;
+        // a city named on the command line wins.
+        User::verify_email(conn, &user)?;
+        if let Some(city) = &city {
+            let role = if editor {
+                CityRole::Editor
+            } else {
+                CityRole::Member
+            };
+            User::set_city(conn, user.id, Some((city.id, role)))?;
+        }
+        super::audit::record(
+            conn,
+            None,
+            Some(user.id),
+            "account.created_cli",
+            role.slug(),
+        )?;
+        Ok(user)
+    })
+    .map_err(|e: crate::error::AppError| e.to_string())?;
     let mut roles = Vec::new();
     match role {
         SiteRole::Admin => roles.push("administrator".to_owned()),

@@ -96,7 +96,7 @@ pub async fn change_password(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 User::set_password(conn, user.id, &hash)?;
                 // No reset or address link made before the change may outlive it.
                 model::revoke_all_tokens(conn, user.id)?;
@@ -165,7 +165,7 @@ pub async fn change_email(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 // Whether the new address is taken is told to its owner only, by mail.
                 if User::find_by_email(conn, &new_email)?.is_some() {
                     return queue_mail(conn, &shared, lang, &new_email, "email_taken", &[]);
@@ -218,7 +218,7 @@ pub async fn confirm_email_change(
     let changed = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let Some(found) = model::redeem_token(conn, &token, TokenPurpose::ChangeEmail)?
                 else {
                     return Ok(false);

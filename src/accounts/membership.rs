@@ -144,7 +144,7 @@ pub async fn request(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 if MembershipRequest::pending_of(conn, user.id)?.is_some() {
                     return Err(AppError::Conflict {
                         message: "you already have a membership request waiting for a decision"
@@ -322,7 +322,7 @@ pub async fn decide(
     let slug = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let request = MembershipRequest::find(conn, id)?;
                 let decider = authorize(
                     &visitor,

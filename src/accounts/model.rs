@@ -27,6 +27,47 @@ pub struct User {
     pub created_at: NaiveDateTime,
 }
 
+/// Gives the user a handle to be mentioned by (`@jan-jansen`): their name as a slug,
+/// numbered when taken.
+fn assign_handle(conn: &mut DbConnection, id: i32, name: &str) -> AppResult<()> {
+    let base = match crate::text::slugify(name) {
+        slug if slug.len() >= 2 => slug.chars().take(40).collect::<String>(),
+        _ => "deelnemer".to_owned(),
+    };
+    let base = base.trim_end_matches('-').to_owned();
+    for n in 1.. {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let taken: i64 = users::table
+            .filter(users::handle.eq(&candidate))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            diesel::update(users::table.find(id))
+                .set(users::handle.eq(candidate))
+                .execute(conn)?;
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Gives every account made before handles existed its handle.
+pub fn assign_missing_handles(conn: &mut DbConnection) -> AppResult<usize> {
+    let missing: Vec<(i32, String)> = users::table
+        .filter(users::handle.is_null())
+        .order(users::id)
+        .select((users::id, users::name))
+        .load(conn)?;
+    for (id, name) in &missing {
+        assign_handle(conn, *id, name)?;
+    }
+    Ok(missing.len())
+}
+
 /// Lower-cases and checks an address; `None` when it is not one the mailer can send to.
 pub fn normalize_email(raw: &str) -> Option<String> {
     let email = raw.trim().to_lowercase();
@@ -76,6 +117,7 @@ impl User {
             ))
             .returning(users::id)
             .get_result(conn)?;
+        assign_handle(conn, id, name)?;
         User::find(conn, id)
     }
 

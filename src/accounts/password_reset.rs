@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::mail_links::{in_background, invalid_link, live_token};
@@ -65,7 +64,7 @@ pub async fn forgot(
     let shared = state.clone();
     let lang = page.lang;
     in_background(&state, "password reset", move |conn| {
-        conn.transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             let Some(user) = User::find_by_email(conn, &email)? else {
                 return Ok(());
             };
@@ -153,7 +152,7 @@ pub async fn reset(
     let done = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 // Redeemed inside the change: two tabs cannot both use one link.
                 let Some(found) = model::redeem_token(conn, &token, TokenPurpose::ResetPassword)?
                 else {

@@ -152,7 +152,7 @@ pub async fn delete_account(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 if user.is_admin() && User::count_admins(conn)? <= 1 {
                     return Err(AppError::Conflict {
                         message: "the last administrator cannot delete their account; make \

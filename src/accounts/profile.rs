@@ -4,7 +4,6 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::membership::MembershipRequest;
@@ -155,7 +154,7 @@ pub async fn end_all_sessions(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 session::end_all(conn, user_id, None)?;
                 // Someone who had the session may have asked for an address change.
                 model::revoke_all_tokens(conn, user_id)

@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::mail_links::{in_background, invalid_link, live_token, send_verification};
@@ -103,7 +102,7 @@ pub async fn register(
             name: &name,
             password_hash: &hash,
         };
-        conn.transaction(|conn| match User::find_by_email(conn, &email)? {
+        crate::db::write_transaction(conn, |conn| match User::find_by_email(conn, &email)? {
             // The owner already has an account: tell them, not the form.
             Some(user) if user.email_verified => {
                 let reset = format!("{}/wachtwoord-vergeten", shared.config.public_url());
@@ -205,7 +204,7 @@ pub async fn verify_email(
     let session = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let Some(found) = model::redeem_token(conn, &token, TokenPurpose::VerifyEmail)?
                 else {
                     return Ok(None);

@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::mail_links::send_verification;
@@ -142,7 +141,9 @@ pub async fn login(
         state
             .db
             .run(move |conn| {
-                conn.transaction(|conn| send_verification(conn, &shared, lang, &user, None))
+                crate::db::write_transaction(conn, |conn| {
+                    send_verification(conn, &shared, lang, &user, None)
+                })
             })
             .await?;
         state.committed(crate::jobs::Signal::Mail);

@@ -50,6 +50,14 @@ pub enum Action {
     /// Manage one's own account: password, address, sessions, data, membership
     /// requests. The handlers only ever touch the signed-in user's own rows.
     ManageOwnAccount,
+    /// Start a discussion, reply, flag a post, follow things: anyone signed in.
+    TakePart,
+    /// Edit or delete a post written by `author_id`: its author only.
+    ChangePost { author_id: Option<i32> },
+    /// Mark a reply as the answer of a thread started by `thread_author_id`.
+    MarkAnswer { thread_author_id: Option<i32> },
+    /// Hide and show posts, lock and move threads, handle flags.
+    Moderate,
 }
 
 impl SessionUser {
@@ -59,6 +67,11 @@ impl SessionUser {
 
     fn in_city(&self, city_id: i32) -> bool {
         self.city_id == Some(city_id)
+    }
+
+    /// Moderators and administrators keep the forum clean.
+    pub fn moderates(&self) -> bool {
+        matches!(self.site_role, SiteRole::Moderator | SiteRole::Admin)
     }
 
     fn edits_city(&self, city_id: i32) -> bool {
@@ -72,6 +85,11 @@ impl SessionUser {
             // admin cannot lock everyone out by accident.
             return self.is_admin() && user_id != self.id;
         }
+        if let Action::ChangePost { author_id } = action {
+            // Words are their author's: nobody else edits them, administrators neither
+            // (moderators hide what breaks the rules).
+            return author_id == Some(self.id);
+        }
         if self.is_admin() || matches!(action, Action::ManageOwnAccount) {
             return true;
         }
@@ -82,7 +100,13 @@ impl SessionUser {
                 created_by,
             } => self.edits_city(city_id) || (self.in_city(city_id) && created_by == Some(self.id)),
             Action::DecideMembership { city_id } => self.edits_city(city_id),
-            Action::ManageUser { .. }
+            Action::TakePart => true,
+            Action::MarkAnswer { thread_author_id } => {
+                thread_author_id == Some(self.id) || self.moderates()
+            }
+            Action::Moderate => self.moderates(),
+            Action::ChangePost { .. }
+            | Action::ManageUser { .. }
             | Action::ManageDomains
             | Action::ReadAuditLog
             | Action::ManageOwnAccount => false,
@@ -111,6 +135,12 @@ fn refusal(action: Action) -> &'static str {
         Action::ManageUser { .. } => "only an administrator may change roles, and never their own",
         Action::ManageDomains | Action::ReadAuditLog => "only administrators may do this",
         Action::ManageOwnAccount => "sign in to manage your account",
+        Action::TakePart => "sign in to take part",
+        Action::ChangePost { .. } => "only its author may change a post",
+        Action::MarkAnswer { .. } => {
+            "only the one who started the discussion or a moderator may mark the answer"
+        }
+        Action::Moderate => "only moderators may do this",
     }
 }
 
@@ -128,6 +158,8 @@ mod tests {
             city_role: city.map(|c| c.1),
             city_slug: None,
             site_role,
+            created_at: chrono::Utc::now().naive_utc(),
+            unread: 0,
         }
     }
 
@@ -174,6 +206,27 @@ mod tests {
         }));
         assert!(!editor.may(Action::DecideMembership { city_id: 8 }));
         assert!(!editor.may(Action::ManageUser { user_id: 2 }));
+    }
+
+    #[test]
+    fn only_authors_change_posts_and_only_moderators_moderate() {
+        let author = user(1, Some((7, CityRole::Member)), SiteRole::None);
+        let admin = user(2, None, SiteRole::Admin);
+        let moderator = user(3, None, SiteRole::Moderator);
+        let own = Action::ChangePost { author_id: Some(1) };
+        assert!(author.may(own));
+        assert!(
+            !admin.may(own) && !moderator.may(own),
+            "not even an administrator"
+        );
+        assert!(!author.may(Action::ChangePost { author_id: None }));
+        assert!(moderator.may(Action::Moderate) && admin.may(Action::Moderate));
+        assert!(!author.may(Action::Moderate));
+        let answer = Action::MarkAnswer {
+            thread_author_id: Some(1),
+        };
+        assert!(author.may(answer) && moderator.may(answer));
+        assert!(!user(4, None, SiteRole::None).may(answer));
     }
 
     #[test]

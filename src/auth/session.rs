@@ -15,7 +15,7 @@ use diesel::prelude::*;
 
 use super::policy::{CityRole, SiteRole};
 use super::{csrf, token};
-use crate::db::schema::{cities, sessions, users};
+use crate::db::schema::{cities, notifications, sessions, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::web::AppState;
@@ -39,6 +39,10 @@ pub struct SessionUser {
     pub city_role: Option<CityRole>,
     pub city_slug: Option<String>,
     pub site_role: SiteRole,
+    /// When the account was made (new accounts have tighter forum limits).
+    pub created_at: NaiveDateTime,
+    /// Notifications not yet read, for the count in the header.
+    pub unread: i64,
 }
 
 /// Whoever sent the request: the signed-in user, if any, and the CSRF token their
@@ -171,18 +175,9 @@ pub fn list(conn: &mut DbConnection, user_id: i32) -> AppResult<Vec<SessionRow>>
 }
 
 type Found = (
-    i32,
-    NaiveDateTime,
-    NaiveDateTime,
-    NaiveDateTime,
-    i32,
-    String,
-    String,
-    bool,
-    Option<i32>,
-    Option<String>,
-    String,
-    Option<String>,
+    (i32, NaiveDateTime, NaiveDateTime, NaiveDateTime),
+    (i32, String, String, bool, NaiveDateTime),
+    (Option<i32>, Option<CityRole>, SiteRole, Option<String>),
 );
 
 /// The user behind a cookie token, if the session is live; refreshes its idle limit.
@@ -191,34 +186,32 @@ fn resolve(conn: &mut DbConnection, token: &str) -> AppResult<Option<SessionUser
         .inner_join(users::table.left_join(cities::table))
         .filter(sessions::token_hash.eq(token::hash_token(token)))
         .select((
-            sessions::id,
-            sessions::created_at,
-            sessions::last_seen_at,
-            sessions::expires_at,
-            users::id,
-            users::email,
-            users::name,
-            users::email_verified,
-            users::city_id,
-            users::city_role,
-            users::site_role,
-            cities::slug.nullable(),
+            (
+                sessions::id,
+                sessions::created_at,
+                sessions::last_seen_at,
+                sessions::expires_at,
+            ),
+            (
+                users::id,
+                users::email,
+                users::name,
+                users::email_verified,
+                users::created_at,
+            ),
+            (
+                users::city_id,
+                users::city_role,
+                users::site_role,
+                cities::slug.nullable(),
+            ),
         ))
         .first(conn)
         .optional()?;
     let Some((
-        session_id,
-        created,
-        seen,
-        expires,
-        id,
-        email,
-        name,
-        verified,
-        city_id,
-        role,
-        site,
-        slug,
+        (session_id, created, seen, expires),
+        (id, email, name, verified, user_created),
+        (city_id, city_role, site_role, city_slug),
     )) = found
     else {
         return Ok(None);
@@ -236,15 +229,22 @@ fn resolve(conn: &mut DbConnection, token: &str) -> AppResult<Option<SessionUser
             ))
             .execute(conn)?;
     }
+    let unread: i64 = notifications::table
+        .filter(notifications::user_id.eq(id))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)?;
     Ok(Some(SessionUser {
         id,
         session_id,
         email,
         name,
         city_id,
-        city_role: role.as_deref().and_then(CityRole::parse),
-        city_slug: slug,
-        site_role: SiteRole::parse(&site).unwrap_or_default(),
+        city_role,
+        city_slug,
+        site_role,
+        created_at: user_created,
+        unread,
     }))
 }
 

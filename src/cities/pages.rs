@@ -37,6 +37,10 @@ struct CityPage {
     partners: Vec<PartnerView>,
     /// Whether the visitor decides this city's membership requests (the policy says).
     may_decide: bool,
+    /// The questions asked of the city, answered or not, and its own discussions.
+    questions: crate::forum::Discussions,
+    discussions: crate::forum::Discussions,
+    follow: Option<crate::follows::pages::FollowButton>,
 }
 
 pub async fn show_city(
@@ -49,15 +53,33 @@ pub async fn show_city(
     let lang = page.lang;
     let shared = state.clone().into_inner();
     let user = page.visitor.user.clone();
-    let (city, partners, may_decide) = state
+    let back = page.path.clone();
+    let (city, partners, may_decide, (questions, discussions), follow) = state
         .db
         .run(move |conn| {
             let city = City::find_by_slug(conn, &slug)?;
             let may_decide = user
+                .as_ref()
                 .is_some_and(|u| u.may(crate::auth::Action::DecideMembership { city_id: city.id }));
             let catalogs = shared.renderer.catalogs();
             let partners = partner_views(conn, &matchmaking, catalogs, lang, city.id, 5)?;
-            Ok((super::detail_of(conn, city)?, partners, may_decide))
+            let forum =
+                crate::forum::Discussions::of_city(conn, city.id, &city.slug, catalogs, lang)?;
+            let following =
+                crate::follows::Following::new(crate::follows::Followed::City, city.slug.clone());
+            let follow = crate::follows::pages::FollowButton::load(
+                conn,
+                user.as_ref().map(|u| u.id),
+                &following,
+                &back,
+            )?;
+            Ok((
+                super::detail_of(conn, city)?,
+                partners,
+                may_decide,
+                forum,
+                follow,
+            ))
         })
         .await?;
     let (ambtelijk, bestuurlijk) = city
@@ -72,6 +94,9 @@ pub async fn show_city(
         partners,
         city,
         may_decide,
+        questions,
+        discussions,
+        follow,
     };
     let title = view.city.summary.name.clone();
     state.renderer.page(&page, "cities/show", &title, &view)

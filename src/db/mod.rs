@@ -225,6 +225,45 @@ impl Database {
     }
 }
 
+/// Runs `work` in a transaction that will write. On SQLite it takes the write lock at
+/// its start (`BEGIN IMMEDIATE`): a transaction that reads and then writes would
+/// otherwise fail at once when another writer committed in between (a WAL snapshot
+/// cannot be upgraded), instead of waiting its turn. On PostgreSQL a plain transaction.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    let nested = AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+        .transaction_depth()?
+        .is_some();
+    if nested {
+        // Inside a transaction the write lock is taken already: a savepoint will do.
+        return conn.transaction(work);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = work(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return Err(AppError::Internal("the connection changed backend".into()));
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The work's error is what matters; a failed rollback is logged only.
+            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(sqlite) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Switches the SQLite file to write-ahead logging (a persistent setting of the file),
 /// from one connection before the pool opens several: WAL lets readers run beside the
 /// one writer.

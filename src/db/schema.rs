@@ -106,6 +106,7 @@ diesel::table! {
         city_role -> Nullable<Text>,
         site_role -> Text,
         created_at -> Timestamp,
+        handle -> Nullable<Text>,
     }
 }
 
@@ -203,6 +204,10 @@ diesel::joinable!(users -> cities (city_id));
 diesel::joinable!(email_domains -> cities (city_id));
 diesel::joinable!(membership_requests -> cities (city_id));
 diesel::joinable!(revisions -> users (user_id));
+diesel::joinable!(posts -> threads (thread_id));
+diesel::joinable!(post_flags -> posts (post_id));
+diesel::joinable!(post_flags -> users (user_id));
+diesel::joinable!(notifications -> threads (thread_id));
 diesel::joinable!(city_programmes -> cities (city_id));
 diesel::joinable!(city_programmes -> programmes (programme_id));
 diesel::joinable!(projects -> cities (city_id));
@@ -225,7 +230,78 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     mail_queue,
     revisions,
+    threads,
+    posts,
+    post_flags,
+    follows,
+    notifications,
 );
+
+diesel::table! {
+    threads (id) {
+        id -> Integer,
+        title -> Text,
+        about_kind -> Text,
+        about_key -> Text,
+        city_id -> Nullable<Integer>,
+        theme -> Nullable<Text>,
+        addressed_city_id -> Nullable<Integer>,
+        author_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        last_post_at -> Timestamp,
+        locked -> Bool,
+        answer_post_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Integer,
+        thread_id -> Integer,
+        author_id -> Nullable<Integer>,
+        body -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        hidden_at -> Nullable<Timestamp>,
+        hidden_by -> Nullable<Integer>,
+        hidden_reason -> Text,
+    }
+}
+
+diesel::table! {
+    post_flags (post_id, user_id) {
+        post_id -> Integer,
+        user_id -> Integer,
+        reason -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    follows (user_id, subject_kind, subject_key) {
+        user_id -> Integer,
+        subject_kind -> Text,
+        subject_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Integer,
+        user_id -> Integer,
+        kind -> Text,
+        thread_id -> Integer,
+        post_id -> Integer,
+        actor_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+        mailed_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     change_log (seq) {

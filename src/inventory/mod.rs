@@ -167,7 +167,7 @@ impl Inventory {
     /// Loads the inventory in one transaction: all of it or nothing.
     pub fn import(&self, conn: &mut DbConnection) -> AppResult<ImportReport> {
         self.validate()?;
-        conn.transaction(|conn| self.import_within(conn))
+        crate::db::write_transaction(conn, |conn| self.import_within(conn))
     }
 
     fn import_within(&self, conn: &mut DbConnection) -> AppResult<ImportReport> {

@@ -1,8 +1,10 @@
 //! Following the change log with an instance's own derived data (its search index, its
 //! matchmaking network): a [`Follower`] knows its position and applies batches; the
 //! [`FollowJob`] reads forward from that position, rebuilds the follower when the log
-//! was compacted past it, and reports the position so retention waits for it. The
-//! [`Compactor`] job deletes what no consumer needs any more.
+//! was compacted past it, and reports the position so retention waits for it. A
+//! [`DurableConsumer`] (notifications, digests) keeps its position in the database and
+//! handles each change once across instances ([`DurableJob`]). The [`Compactor`] job
+//! deletes what no consumer needs any more.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -153,5 +155,74 @@ impl Job for Compactor {
 
     fn interval(&self) -> Duration {
         Duration::from_secs(3600)
+    }
+}
+
+/// A consumer of the change log whose output lives in the database (notifications,
+/// digests): it handles each change once across all instances, in the transaction that
+/// also moves its position.
+pub trait DurableConsumer: Send + Sync + 'static {
+    /// Its name in `change_consumers`.
+    fn name(&self) -> &'static str;
+    /// Handles `changes` inside the transaction that records having read them.
+    fn handle(&self, conn: &mut DbConnection, changes: &[Change]) -> AppResult<()>;
+    /// After a batch committed (to wake whoever uses the output).
+    fn handled(&self) {}
+}
+
+pub struct DurableJob {
+    consumer: Arc<dyn DurableConsumer>,
+    db: Database,
+}
+
+impl DurableJob {
+    pub fn new(consumer: Arc<dyn DurableConsumer>, db: Database) -> Self {
+        DurableJob { consumer, db }
+    }
+}
+
+impl Job for DurableJob {
+    fn name(&self) -> &str {
+        self.consumer.name()
+    }
+
+    fn run(&self) -> AppResult<Pass> {
+        let mut conn = self.db.connection()?;
+        let name = self.consumer.name();
+        let pass = crate::db::write_transaction(&mut conn, |conn| {
+            let Some(position) = changes::claim_durable(conn, name)? else {
+                return Ok(Pass::Idle);
+            };
+            let batch = match changes::read_after(conn, position, BATCH)? {
+                Read::Changes(batch) => batch,
+                Read::Compacted => {
+                    // Retention waits for durable consumers, so this means the log was
+                    // cleared by hand: say so loudly and go on from the head.
+                    let head = changes::head(conn)?;
+                    tracing::error!(
+                        consumer = name,
+                        position,
+                        head,
+                        "the change log lost changes this durable consumer had not read"
+                    );
+                    changes::report_position(conn, name, head, true)?;
+                    return Ok(Pass::More);
+                }
+            };
+            let Some(last) = batch.last() else {
+                return Ok(Pass::Idle);
+            };
+            self.consumer.handle(conn, &batch)?;
+            changes::report_position(conn, name, last.seq, true)?;
+            Ok::<_, crate::error::AppError>(Pass::More)
+        })?;
+        if pass == Pass::More {
+            self.consumer.handled();
+        }
+        Ok(pass)
+    }
+
+    fn interval(&self) -> Duration {
+        POLL
     }
 }

@@ -76,11 +76,7 @@ impl ProjectListQuery {
 
 /// A project id from a URL path; anything that is not a project id is simply not found.
 pub fn parse_id(raw: &str) -> AppResult<i32> {
-    raw.parse::<i32>()
-        .ok()
-        // Only the canonical spelling: "01" or "+1" would be a second address of a page.
-        .filter(|id| *id > 0 && id.to_string() == raw)
-        .ok_or_else(|| crate::error::AppError::not_found(format!("project {raw:?}")))
+    crate::web::params::record_id(raw, "project")
 }
 
 /// One project with its city, ready to show.

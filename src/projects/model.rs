@@ -169,7 +169,7 @@ impl Project {
         fields: &ProjectChanges,
         user_id: i32,
     ) -> AppResult<i32> {
-        conn.transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             let now = Utc::now().naive_utc();
             let id: i32 = diesel::insert_into(projects::table)
                 .values((
@@ -199,7 +199,7 @@ impl Project {
         user_id: i32,
         version: &str,
     ) -> AppResult<Saved> {
-        conn.transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             // Writing first takes the row (PostgreSQL) or the database (SQLite) for this
             // transaction, so a concurrent save waits and then sees this one.
             diesel::update(projects::table.find(id))

@@ -100,6 +100,9 @@ struct ProjectPage {
     similar: Vec<SimilarView>,
     /// Whether the visitor may edit it (the policy decides; the edit route asks again).
     may_edit: bool,
+    /// Its discussions, with "Vraag het deze gemeente".
+    discussions: crate::forum::Discussions,
+    follow: Option<crate::follows::pages::FollowButton>,
 }
 
 pub async fn show_project(
@@ -112,11 +115,13 @@ pub async fn show_project(
     let lang = page.lang;
     let shared = state.clone().into_inner();
     let user = page.visitor.user.clone();
+    let back = page.path.clone();
     let view = state
         .db
         .run(move |conn| {
             let project = Project::find(conn, id)?;
-            let may_edit = user.is_some_and(|u| {
+            let user_id = user.as_ref().map(|u| u.id);
+            let may_edit = user.as_ref().is_some_and(|u| {
                 u.may(Action::EditProject {
                     city_id: project.city_id,
                     created_by: project.created_by,
@@ -140,11 +145,19 @@ pub async fn show_project(
                 .filter(|p| p.id != id)
                 .map(|p| ProjectView::new(p, city.clone()))
                 .collect();
+            let discussions =
+                crate::forum::Discussions::of_project(conn, id, &city, catalogs, lang)?;
+            let following =
+                crate::follows::Following::new(crate::follows::Followed::Project, id.to_string());
+            let follow =
+                crate::follows::pages::FollowButton::load(conn, user_id, &following, &back)?;
             Ok(ProjectPage {
                 project: ProjectView::new(project, city),
                 related,
                 similar,
                 may_edit,
+                discussions,
+                follow,
             })
         })
         .await?;

@@ -1,11 +1,12 @@
 //! What the search index holds: one `SearchDoc` shape for every kind of record, and the
-//! one registration point (`SOURCES`) listing where each kind comes from. Toolkits, pools
-//! and forum threads join by adding a source here.
+//! one registration point (`SOURCES`) listing where each kind comes from. Toolkits and
+//! pools join by adding a source here. A project's document also holds what was
+//! discussed about it, so its discussions make it findable ([`dependents`]).
 
-use std::fmt;
+use std::collections::HashMap;
 use std::str::FromStr;
 
-use serde::Serialize;
+use diesel::prelude::*;
 
 use crate::cities::model::City;
 use crate::cities::model::CityRef;
@@ -13,39 +14,27 @@ use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::projects::model::Project;
 
-/// The kinds of search document; their slugs are the API's `type` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DocKind {
-    Project,
-    City,
+crate::slug_enum! {
+    /// The kinds of search document; their slugs are the API's `type` values.
+    pub enum DocKind ("type", "invalid_type") {
+        Project = "project",
+        City = "city",
+        Thread = "thread",
+    }
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 2] = [DocKind::Project, DocKind::City];
     /// Kinds the API accepts as `type` although no records of them exist yet.
-    const RESERVED: [&'static str; 3] = ["toolkit", "pool", "thread"];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            DocKind::Project => "project",
-            DocKind::City => "city",
-        }
-    }
+    const RESERVED: [&'static str; 2] = ["toolkit", "pool"];
 
     /// The document kind of records of the change log's `kind`, if they are indexed.
     pub fn of(kind: crate::changes::Kind) -> Option<DocKind> {
         match kind {
             crate::changes::Kind::Project => Some(DocKind::Project),
             crate::changes::Kind::City => Some(DocKind::City),
+            crate::changes::Kind::Thread => Some(DocKind::Thread),
             _ => None,
         }
-    }
-}
-
-impl fmt::Display for DocKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.slug())
     }
 }
 
@@ -100,13 +89,87 @@ pub trait DocumentSource: Sync {
 }
 
 /// Every kind the index holds.
-pub const SOURCES: &[&dyn DocumentSource] = &[&ProjectSource, &CitySource];
+pub const SOURCES: &[&dyn DocumentSource] = &[&ProjectSource, &CitySource, &ThreadSource];
 
 pub fn source(kind: DocKind) -> &'static dyn DocumentSource {
     match kind {
         DocKind::Project => &ProjectSource,
         DocKind::City => &CitySource,
+        DocKind::Thread => &ThreadSource,
     }
+}
+
+/// `records` with the documents that contain them: a changed thread about a project
+/// changes the project's document too.
+pub fn dependents(
+    conn: &mut DbConnection,
+    records: Vec<(DocKind, i32)>,
+) -> AppResult<Vec<(DocKind, i32)>> {
+    use crate::db::schema::threads;
+    let thread_ids: Vec<i32> = records
+        .iter()
+        .filter(|(k, _)| *k == DocKind::Thread)
+        .map(|&(_, id)| id)
+        .collect();
+    let projects: Vec<String> = threads::table
+        .filter(threads::id.eq_any(&thread_ids))
+        .filter(threads::about_kind.eq("project"))
+        .select(threads::about_key)
+        .load(conn)?;
+    let mut all = records;
+    all.extend(
+        projects
+            .iter()
+            .filter_map(|key| key.parse().ok())
+            .map(|id| (DocKind::Project, id)),
+    );
+    all.sort_unstable();
+    all.dedup();
+    Ok(all)
+}
+
+/// The text of the visible posts of threads, by thread, in order.
+fn discussion_text(conn: &mut DbConnection, thread_ids: &[i32]) -> AppResult<HashMap<i32, String>> {
+    use crate::db::schema::posts;
+    let rows: Vec<(i32, String)> = posts::table
+        .filter(posts::thread_id.eq_any(thread_ids))
+        .filter(posts::hidden_at.is_null())
+        .filter(posts::deleted_at.is_null())
+        .order((posts::thread_id, posts::id))
+        .select((posts::thread_id, posts::body))
+        .load(conn)?;
+    let mut text: HashMap<i32, String> = HashMap::new();
+    for (thread, body) in rows {
+        let entry = text.entry(thread).or_default();
+        entry.push_str(&crate::forum::markdown::plain_text(&body));
+        entry.push('\n');
+    }
+    Ok(text)
+}
+
+/// What was discussed about each project: its threads' titles and posts.
+fn project_discussions(
+    conn: &mut DbConnection,
+    project_ids: &[i32],
+) -> AppResult<HashMap<i32, String>> {
+    use crate::db::schema::threads;
+    let keys: Vec<String> = project_ids.iter().map(i32::to_string).collect();
+    let rows: Vec<(i32, String, String)> = threads::table
+        .filter(threads::about_kind.eq("project"))
+        .filter(threads::about_key.eq_any(&keys))
+        .select((threads::id, threads::about_key, threads::title))
+        .load(conn)?;
+    let texts = discussion_text(conn, &rows.iter().map(|r| r.0).collect::<Vec<_>>())?;
+    let mut by_project: HashMap<i32, String> = HashMap::new();
+    for (thread, key, title) in rows {
+        if let Ok(project) = key.parse::<i32>() {
+            let entry = by_project.entry(project).or_default();
+            entry.push_str(&title);
+            entry.push('\n');
+            entry.push_str(texts.get(&thread).map_or("", String::as_str));
+        }
+    }
+    Ok(by_project)
 }
 
 struct ProjectSource;
@@ -123,6 +186,7 @@ impl DocumentSource for ProjectSource {
     fn load(&self, conn: &mut DbConnection, ids: &[i32]) -> AppResult<Vec<SearchDoc>> {
         let projects = Project::by_ids(conn, ids)?;
         let cities = CityRef::for_projects(conn, &projects)?;
+        let mut discussed = project_discussions(conn, ids)?;
         Ok(projects
             .into_iter()
             .filter_map(|p| {
@@ -132,7 +196,12 @@ impl DocumentSource for ProjectSource {
                     kind: DocKind::Project,
                     id: p.id,
                     url: crate::projects::view::project_url(p.id),
-                    context: format!("{} {theme_name}", city.name),
+                    // What was discussed about it places it too, with less weight.
+                    context: format!(
+                        "{} {theme_name}\n{}",
+                        city.name,
+                        discussed.remove(&p.id).unwrap_or_default()
+                    ),
                     title: p.title,
                     // What the city learned and with whom is as findable as what it did.
                     body: [p.description, p.lessons, p.partners]
@@ -181,5 +250,60 @@ impl DocumentSource for CitySource {
             });
         }
         Ok(docs)
+    }
+}
+
+struct ThreadSource;
+
+impl DocumentSource for ThreadSource {
+    fn kind(&self) -> DocKind {
+        DocKind::Thread
+    }
+
+    fn all_ids(&self, conn: &mut DbConnection) -> AppResult<Vec<i32>> {
+        use crate::db::schema::threads;
+        Ok(threads::table
+            .order(threads::id)
+            .select(threads::id)
+            .load(conn)?)
+    }
+
+    fn load(&self, conn: &mut DbConnection, ids: &[i32]) -> AppResult<Vec<SearchDoc>> {
+        use crate::db::schema::threads;
+        use crate::forum::model::Thread;
+        let rows: Vec<Thread> = threads::table
+            .filter(threads::id.eq_any(ids))
+            .order(threads::id)
+            .select(Thread::as_select())
+            .load(conn)?;
+        let mut texts = discussion_text(conn, ids)?;
+        let cities = CityRef::by_ids(conn, rows.iter().filter_map(|t| t.city_id).collect())?;
+        Ok(rows
+            .into_iter()
+            .map(|t| {
+                let city = t.city_id.and_then(|c| cities.get(&c).cloned());
+                let theme_name = t
+                    .theme
+                    .as_deref()
+                    .and_then(crate::themes::Theme::parse)
+                    .map(|th| th.name())
+                    .unwrap_or_default();
+                SearchDoc {
+                    kind: DocKind::Thread,
+                    id: t.id,
+                    url: crate::forum::view::thread_url(t.id),
+                    context: format!(
+                        "{} {theme_name}",
+                        city.as_ref().map_or("", |c| c.name.as_str())
+                    ),
+                    body: texts.remove(&t.id).unwrap_or_default(),
+                    title: t.title,
+                    city,
+                    theme: t.theme,
+                    stage: None,
+                    source_ref: None,
+                }
+            })
+            .collect())
     }
 }

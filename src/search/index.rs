@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 
 /// Bump when the schema or the analysis changes: an index of another version is rebuilt
 /// from the database at start-up.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 const VERSION_FILE: &str = "stadsmaat-index-version";
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
@@ -355,10 +355,10 @@ impl SearchIndex {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned)
         };
-        let kind = match text(f.kind).as_deref() {
-            Some("city") => DocKind::City,
-            _ => DocKind::Project,
-        };
+        let kind = text(f.kind)
+            .as_deref()
+            .and_then(DocKind::parse)
+            .unwrap_or(DocKind::Project);
         let city = match (text(f.city_slug), text(f.city_name)) {
             (Some(slug), Some(name)) => Some(CityRef { slug, name }),
             _ => None,

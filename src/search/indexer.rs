@@ -40,6 +40,7 @@ impl Follower for IndexFollower {
             .into_iter()
             .filter_map(|(kind, id)| Some((DocKind::of(kind)?, id)))
             .collect();
+        let records = documents::dependents(conn, records)?;
         let docs = load(conn, &records)?;
         self.search.index().replace(&records, &docs, through)
     }

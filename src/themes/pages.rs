@@ -78,6 +78,8 @@ struct CityProjects {
 struct ThemePage {
     theme: ThemeSummary,
     cities: Vec<CityProjects>,
+    discussions: crate::forum::Discussions,
+    follow: Option<crate::follows::pages::FollowButton>,
 }
 
 pub async fn show_theme(
@@ -88,6 +90,10 @@ pub async fn show_theme(
     let theme: Theme = slug
         .parse()
         .map_err(|_| AppError::not_found(format!("theme {:?}", slug.as_str())))?;
+    let shared = state.clone().into_inner();
+    let lang = page.lang;
+    let user_id = page.visitor.user.as_ref().map(|u| u.id);
+    let back = page.path.clone();
     let view = state
         .db
         .run(move |conn| {
@@ -111,9 +117,16 @@ pub async fn show_theme(
                 })
                 .filter(|group| !group.projects.is_empty())
                 .collect();
+            let catalogs = shared.renderer.catalogs();
+            let following =
+                crate::follows::Following::new(crate::follows::Followed::Theme, theme.slug());
             Ok(ThemePage {
                 theme: summary,
                 cities: groups,
+                discussions: crate::forum::Discussions::of_theme(conn, theme, catalogs, lang)?,
+                follow: crate::follows::pages::FollowButton::load(
+                    conn, user_id, &following, &back,
+                )?,
             })
         })
         .await?;

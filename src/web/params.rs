@@ -53,6 +53,15 @@ pub fn paging(
     })
 }
 
+/// A record id in a path: only its canonical spelling ("01" or "+1" would be a second
+/// address of one page); anything else is a 404 naming `what`.
+pub fn record_id(raw: &str, what: &str) -> AppResult<i32> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0 && id.to_string() == raw)
+        .ok_or_else(|| AppError::not_found(format!("{what} {raw:?}")))
+}
+
 /// An optional value of a closed set (theme, stage), parsed by its `FromStr`, whose error
 /// already lists the allowed values.
 pub fn optional<T: FromStr<Err = AppError>>(value: Option<&str>) -> AppResult<Option<T>> {

@@ -117,6 +117,8 @@ impl Renderer {
                 name: &u.name,
                 city_slug: u.city_slug.as_deref(),
                 is_admin: u.is_admin(),
+                moderates: u.moderates(),
+                unread: u.unread,
             }),
             csrf: &page.visitor.csrf,
             page: body,
@@ -176,6 +178,9 @@ struct UserContext<'a> {
     name: &'a str,
     city_slug: Option<&'a str>,
     is_admin: bool,
+    moderates: bool,
+    /// Unread notifications, counted in the header.
+    unread: i64,
 }
 
 /// The request facts a page needs: its language (cookie, overridable with `?lang=`),

@@ -466,6 +466,36 @@ pub fn assert_api_error(app: &TestApp, path: &str, status: u16, code: &str) {
 }
 
 impl TestApp {
+    /// Runs SQL on the app's database, as an operator at the console would: to set up
+    /// states that take time (an account older than a day), never to check results.
+    pub fn execute_sql(&self, sql: &str) {
+        let postgres = match (&self.pg_schema, &self.shared_database) {
+            (Some(schema), _) => Some(schema.url()),
+            (None, Some(url)) if url.starts_with("postgres") => Some(url.clone()),
+            _ => None,
+        };
+        match postgres {
+            Some(url) => PgConnection::establish(&url)
+                .expect("connect to PostgreSQL")
+                .batch_execute(sql)
+                .expect("SQL on PostgreSQL"),
+            None => {
+                let path = match &self.shared_database {
+                    Some(url) => url.trim_start_matches("sqlite://").to_owned(),
+                    None => self
+                        .data_dir()
+                        .join("stadsmaat.sqlite3")
+                        .to_string_lossy()
+                        .into_owned(),
+                };
+                diesel::SqliteConnection::establish(&path)
+                    .expect("open SQLite")
+                    .batch_execute(&format!("PRAGMA busy_timeout = 5000; {sql}"))
+                    .expect("SQL on SQLite")
+            }
+        }
+    }
+
     /// Removes every table, as if the data directory were new (call after `stop`).
     pub fn wipe_database(&mut self) {
         match &self.pg_schema {
