@@ -35,6 +35,29 @@ pub fn open_database(config: &Config) -> Result<Database, String> {
     Ok(db)
 }
 
+/// Opens the database with the shipped inventory in it — loaded now if this is the
+/// first command on an empty data directory — so commands that name cities (`user
+/// create --city`) work before the first `serve`.
+pub fn open_with_inventory(config: &Config) -> Result<(Database, Inventory), String> {
+    let db = open_database(config)?;
+    let shipped = Inventory::parse(SHIPPED_JSON).map_err(|e| e.to_string())?;
+    {
+        // Two instances starting on one empty database import it once.
+        let _lock = db.setup_lock()?;
+        let mut conn = db.connection().map_err(|e| e.to_string())?;
+        match inventory::load_if_empty(&mut conn, &shipped).map_err(|e| e.to_string())? {
+            Some(report) => tracing::info!(
+                cities = report.cities,
+                projects = report.projects_created,
+                "imported the G40 inventory"
+            ),
+            None => tracing::info!("inventory already loaded"),
+        }
+        accounts::model::assign_missing_handles(&mut conn).map_err(|e| e.to_string())?;
+    }
+    Ok((db, shipped))
+}
+
 /// The running application: the core state and the areas' services.
 pub struct Application {
     pub state: web::Data<AppState>,
@@ -86,24 +109,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// derived data (index, network) caught up with the database before the first request.
 pub fn prepare(mut config: Config) -> Result<Application, String> {
     crate::auth::password::prepare_hashing();
-    let db = open_database(&config)?;
+    // The inventory is parsed once: loaded on the first start, described on /over.
+    let (db, shipped) = open_with_inventory(&config)?;
     config.instance = instance_id(&config.data_dir)?;
-    // Parsed once: loaded on the first start, and its source described on /over.
-    let shipped = Inventory::parse(SHIPPED_JSON).map_err(|e| e.to_string())?;
-    {
-        // Two instances starting on one empty database import it once.
-        let _lock = db.setup_lock()?;
-        let mut conn = db.connection().map_err(|e| e.to_string())?;
-        match inventory::load_if_empty(&mut conn, &shipped).map_err(|e| e.to_string())? {
-            Some(report) => tracing::info!(
-                cities = report.cities,
-                projects = report.projects_created,
-                "imported the G40 inventory"
-            ),
-            None => tracing::info!("inventory already loaded"),
-        }
-        accounts::model::assign_missing_handles(&mut conn).map_err(|e| e.to_string())?;
-    }
     let thesaurus = Arc::new(crate::search::thesaurus::Thesaurus::shipped());
     let matchmaking = Matchmaking::load(&db, thesaurus.clone())?;
     let (search, indexer) = crate::search::open(&config.index_dir(), &db, thesaurus)?;

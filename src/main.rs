@@ -202,7 +202,7 @@ fn create_user(config: Config, new: &NewUser) -> Result<(), String> {
     std::io::stdin()
         .read_line(&mut password)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-    let db = stadsmaat::app::open_database(&config)?;
+    let (db, _) = stadsmaat::app::open_with_inventory(&config)?;
     let line = stadsmaat::accounts::cli::create_user(&db, new, &password)?;
     println!("{line}");
     Ok(())

@@ -13,7 +13,8 @@ specs! {
         filter_form_submits_as_a_plain_form,
         language_switch_link_switches_and_remembers_english,
         account_pages_have_no_wcag_2_1_aa_violations,
-        signing_in_works_with_the_plain_form;
+        signing_in_works_with_the_plain_form,
+        forum_pages_work_with_plain_forms_and_have_no_wcag_violations;
 }
 
 fn browser() -> Browser {
@@ -180,5 +181,75 @@ fn signing_in_works_with_the_plain_form(app: &TestApp) {
     assert!(
         header.as_str().unwrap_or("").contains("Inloggen"),
         "{header}"
+    );
+}
+
+fn forum_pages_work_with_plain_forms_and_have_no_wcag_violations(app: &TestApp) {
+    let email = "browser-moderator@stadsmaat.test";
+    let out = app.user_create(&["--email", email, "--moderator"], PASSWORD);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let browser = browser();
+    sign_in(&browser, app, email);
+    browser.goto(&format!(
+        "{}/discussies/nieuw?over=category:stadsmaat",
+        app.base_url
+    ));
+    browser.type_into("#f-title", "Proefdiscussie in de browser");
+    browser.type_into("#f-body", "Werkt **dit** zonder script?");
+    browser.click_to_navigate("form.form button[type='submit']");
+    let thread = browser.current_url();
+    assert!(thread.contains("/discussies/"), "{thread}");
+    browser.type_into("#f-body", "Ja, een gewoon formulier.");
+    browser.click_to_navigate(
+        "#reageren ~ form button[type='submit'], .reply form button[type='submit']",
+    );
+    let text = browser.script("return document.querySelector('main').innerText;");
+    assert!(
+        text.as_str()
+            .unwrap_or("")
+            .contains("Ja, een gewoon formulier."),
+        "{text}"
+    );
+    let thread_path = thread
+        .trim_start_matches(&app.base_url)
+        .split(['#', '?'])
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    let post = browser
+        .script("return document.querySelector('article.post').id.replace('bericht-', '');")
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let mut problems = Vec::new();
+    for lang in ["nl", "en"] {
+        for path in [
+            "/discussies".to_owned(),
+            thread_path.clone(),
+            "/discussies/nieuw?over=project:1".to_owned(),
+            format!("/berichten/{post}/bewerken"),
+            format!("/berichten/{post}/melden"),
+            format!("{thread_path}/verplaatsen"),
+            "/meldingen".to_owned(),
+            "/account/volgen".to_owned(),
+            "/beheer/meldingen".to_owned(),
+            "/mensen/browser-moderator".to_owned(),
+            "/projecten/1".to_owned(),
+        ] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            browser.goto(&format!("{}{path}{sep}lang={lang}", app.base_url));
+            for violation in browser.accessibility_violations() {
+                problems.push(format!("{path} [{lang}]: {violation}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "WCAG violations:\n{}",
+        problems.join("\n")
     );
 }

@@ -18,7 +18,8 @@ specs! {
         import_with_a_failing_row_leaves_nothing_behind,
         first_serve_explains_how_to_create_an_administrator,
         user_create_makes_a_verified_administrator,
-        user_create_refuses_weak_passwords_and_taken_addresses;
+        user_create_refuses_weak_passwords_and_taken_addresses,
+        user_create_places_people_in_cities_even_before_the_first_serve;
 }
 
 fn shipped_inventory() -> Value {
@@ -203,4 +204,47 @@ fn user_create_refuses_weak_passwords_and_taken_addresses(app: &mut TestApp) {
         !no_stdin_flag.status.success(),
         "the password never goes on the command line"
     );
+}
+
+/// `--city`, `--editor` and `--moderator`, on an empty data directory where no `serve`
+/// has loaded the inventory yet.
+fn user_create_places_people_in_cities_even_before_the_first_serve(app: &mut TestApp) {
+    app.stop();
+    app.wipe_database();
+    let out = app.user_create(
+        &[
+            "--email",
+            "redactie@apeldoorn.nl",
+            "--city",
+            "apeldoorn",
+            "--editor",
+        ],
+        PASSWORD,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("editor of Apeldoorn"));
+    let out = app.user_create(&["--email", "mod@g40.nl", "--moderator"], PASSWORD);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("as moderator"));
+    let out = app.user_create(&["--email", "x@g40.nl", "--city", "atlantis"], PASSWORD);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("atlantis"));
+    let out = app.user_create(&["--email", "y@g40.nl", "--editor"], PASSWORD);
+    assert!(!out.status.success(), "--editor needs --city");
+    app.restart();
+    let editor = Session::new(app);
+    editor.login("redactie@apeldoorn.nl");
+    assert_eq!(
+        editor.get("/steden/apeldoorn/aanvragen").status,
+        200,
+        "decides Apeldoorn's requests"
+    );
+    let moderator = Session::new(app);
+    moderator.login("mod@g40.nl");
+    assert_eq!(moderator.get("/beheer/meldingen").status, 200);
+    let (_, projects) = app.get_json("/api/v1/projects?per_page=1");
+    assert_eq!(projects["total"], 434, "the inventory was loaded once");
 }

@@ -292,7 +292,7 @@ fn executable_attributes(html: &str) -> Option<String> {
 }
 
 fn post_bodies(page: &str) -> Vec<String> {
-    page.split("<div class=\"post-body prose\">")
+    page.split("<div class=\"post-body\">")
         .skip(1)
         .filter_map(|rest| rest.split("</div>").next())
         .map(str::to_owned)

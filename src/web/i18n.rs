@@ -30,6 +30,53 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == code)
     }
 
+    /// A moment as people in the Netherlands read it: the Amsterdam clock (summer time
+    /// included), day, month name and time — "3 december 2026, 23:13".
+    pub fn date_time(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        use chrono::{Datelike, Timelike};
+        const NL: [&str; 12] = [
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ];
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let local = at.with_timezone(&chrono_tz::Europe::Amsterdam);
+        let months = match self {
+            Lang::Nl => NL,
+            Lang::En => EN,
+        };
+        let month = months[local.month0() as usize];
+        format!(
+            "{} {month} {}, {:02}:{:02}",
+            local.day(),
+            local.year(),
+            local.hour(),
+            local.minute()
+        )
+    }
+
     /// Formats a whole number the way the language writes it (163.853 / 163,853).
     pub fn number(self, n: i64) -> String {
         let sep = match self {
@@ -178,6 +225,27 @@ impl HelperDef for TranslateHelper {
     }
 }
 
+/// `{{date t}}`: an RFC 3339 time (as the views carry it) for people to read, in the
+/// page's language and the Amsterdam clock; anything else is shown as it is.
+pub struct DateHelper;
+
+impl HelperDef for DateHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let lang = root_lang(ctx);
+        let raw = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+        let text = chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|at| lang.date_time(at.with_timezone(&chrono::Utc)))
+            .unwrap_or_else(|_| raw.to_owned());
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
+}
+
 /// `{{num n}}`: a number formatted for the page's language.
 pub struct NumberHelper;
 
@@ -211,5 +279,16 @@ mod tests {
         assert_eq!(Lang::Nl.number(429), "429");
         assert_eq!(Lang::Nl.decimal(341.15), "341,1");
         assert_eq!(Lang::En.decimal(1234.56), "1,234.6");
+    }
+
+    #[test]
+    fn times_are_read_on_the_amsterdam_clock_across_summer_time() {
+        use chrono::TimeZone;
+        let winter = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 3, 23, 13, 0)
+            .unwrap();
+        assert_eq!(Lang::Nl.date_time(winter), "4 december 2026, 00:13");
+        let summer = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 10, 0, 0).unwrap();
+        assert_eq!(Lang::En.date_time(summer), "1 July 2026, 12:00");
     }
 }

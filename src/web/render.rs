@@ -15,7 +15,7 @@ use handlebars::Handlebars;
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
-use super::i18n::{Catalogs, Lang, NumberHelper, TranslateHelper};
+use super::i18n::{Catalogs, DateHelper, Lang, NumberHelper, TranslateHelper};
 use super::AppState;
 use crate::auth::Visitor;
 use crate::error::{AppError, AppResult};
@@ -50,6 +50,7 @@ impl Renderer {
         }
         registry.register_helper("t", Box::new(TranslateHelper(catalogs.clone())));
         registry.register_helper("num", Box::new(NumberHelper));
+        registry.register_helper("date", Box::new(DateHelper));
         Ok(Renderer { registry, catalogs })
     }
 
