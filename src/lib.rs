@@ -21,7 +21,8 @@
 //!   - [`mail`]: the durable mail queue and its SMTP or outbox transport.
 //! - Shared core: [`auth`] (sessions, CSRF, passwords, throttling, the authorization
 //!   policy), [`config`], [`db`] (SQLite or PostgreSQL, migrations, pool),
-//!   [`error`] (the one error type and its HTTP mapping), [`text`] (slugs, folding).
+//!   [`error`] (the one error type and its HTTP mapping), [`text`] (slugs, folding),
+//!   [`uploads`] (attachments: type by content, limits, safe names, storage, text).
 
 pub mod accounts;
 pub mod app;
@@ -44,4 +45,5 @@ pub mod revisions;
 pub mod search;
 pub mod text;
 pub mod themes;
+pub mod uploads;
 pub mod web;

@@ -1,5 +1,5 @@
 //! The shared core imports no domain area: `web`, `db`, `auth`, `jobs`, the change log,
-//! errors, configuration and text helpers sit below cities, projects, search,
+//! errors, configuration, text helpers and uploads sit below cities, projects, search,
 //! matchmaking, accounts, mail and the areas still to come. An area may use the core and
 //! other areas; the core only itself. (`app.rs`, the composition root, sits above all.)
 
@@ -22,6 +22,7 @@ const CORE: &[&str] = &[
     "error",
     "config",
     "text",
+    "uploads",
 ];
 /// Everything above the core, which it may never name.
 const AREAS: &[&str] = &[
