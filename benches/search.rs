@@ -53,7 +53,7 @@ use serde::Deserialize;
 use stadsmaat::cities::model::CityRef;
 use stadsmaat::inventory::{Inventory, InventoryCity, InventoryProject, SHIPPED_JSON};
 use stadsmaat::search::analysis::Profile;
-use stadsmaat::search::documents::{DocKind, KindFilter, SearchDoc};
+use stadsmaat::search::documents::{DocKind, SearchDoc};
 use stadsmaat::search::engine::Hit;
 use stadsmaat::search::index::SearchIndex;
 use stadsmaat::search::query::{BODY_BOOST, CONTEXT_BOOST, TITLE_BOOST};
@@ -414,7 +414,7 @@ impl Tantivy {
     fn projects(&self, text: &str, limit: usize) -> BenchResult<Vec<Hit>> {
         let request = SearchRequest {
             text: text.to_owned(),
-            kind: Some(KindFilter::Kind(DocKind::Project)),
+            kind: Some(DocKind::Project),
             limit,
             ..SearchRequest::default()
         };

@@ -18,8 +18,8 @@ use crate::search::Search;
 use crate::web::render::Renderer;
 use crate::web::AppState;
 use crate::{
-    accounts, cities, follows, forum, matchmaking, notifications, overview, projects, search,
-    themes,
+    accounts, cities, follows, forum, matchmaking, notifications, overview, pools, projects,
+    search, themes,
 };
 
 /// Opens the data directory and database (migrating it) for any command.
@@ -54,6 +54,14 @@ pub fn open_with_inventory(config: &Config) -> Result<(Database, Inventory), Str
             None => tracing::info!("inventory already loaded"),
         }
         accounts::model::assign_missing_handles(&mut conn).map_err(|e| e.to_string())?;
+        let made =
+            pools::model::Pool::seed_from_categories(&mut conn).map_err(|e| e.to_string())?;
+        if made > 0 {
+            tracing::info!(
+                pools = made,
+                "made the expertise pools of the report's categories"
+            );
+        }
     }
     Ok((db, shipped))
 }
@@ -90,7 +98,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(projects::api_routes)
             .configure(matchmaking::api_routes)
             .configure(search::api_routes)
-            .configure(forum::api_routes),
+            .configure(forum::api_routes)
+            .configure(pools::api_routes),
     )
     .configure(overview::page_routes)
     .configure(cities::page_routes)
@@ -99,8 +108,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(matchmaking::page_routes)
     .configure(search::page_routes)
     .configure(forum::page_routes)
+    .configure(pools::page_routes)
     .configure(follows::page_routes)
     .configure(notifications::page_routes)
+    .configure(crate::mail::page_routes)
     .configure(accounts::page_routes)
     .configure(crate::web::page_routes);
 }
@@ -126,6 +137,39 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
         jobs.spawn(job, &[Signal::Changes])?;
     }
     jobs.spawn(Arc::new(Compactor { db: db.clone() }), &[])?;
+    let uploads = crate::uploads::Store::in_data_dir(&config.data_dir)
+        .map_err(|e| format!("cannot open the uploads directory: {e}"))?;
+    clean_uploads(&db, &uploads)?;
+    jobs.spawn(
+        Arc::new(pools::extraction::Extractor::new(
+            db.clone(),
+            uploads.clone(),
+            &config,
+            &jobs,
+        )),
+        &[Signal::Changes],
+    )?;
+    let mail_renderer = Arc::new(Renderer::new()?);
+    jobs.spawn(
+        Arc::new(notifications::mailer::NotificationMailer {
+            db: db.clone(),
+            config: config.clone(),
+            renderer: mail_renderer.clone(),
+            jobs: Arc::downgrade(&jobs),
+        }),
+        &[Signal::Mail],
+    )?;
+    jobs.spawn(
+        Arc::new(crate::digest::DigestJob {
+            db: db.clone(),
+            config: config.clone(),
+            renderer: mail_renderer,
+            matchmaking: matchmaking.clone(),
+            schedule: crate::digest::Schedule::parse(&config.digest_at)?,
+            jobs: Arc::downgrade(&jobs),
+        }),
+        &[],
+    )?;
     let producer = Arc::new(notifications::Producer::new(&jobs));
     jobs.spawn(
         Arc::new(DurableJob::new(producer, db.clone())),
@@ -154,6 +198,7 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
         db,
         jobs,
         throttles: Default::default(),
+        uploads,
     };
     Ok(Application {
         state: web::Data::new(state),
@@ -161,6 +206,18 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
         matchmaking,
         source: Arc::new(shipped.source),
     })
+}
+
+/// Removes what an interrupted upload left: staged files, and stored ones no attachment
+/// refers to (a crash between the database commit and the move, or a failed save).
+fn clean_uploads(db: &Database, store: &crate::uploads::Store) -> Result<(), String> {
+    let mut conn = db.connection().map_err(|e| e.to_string())?;
+    let stored = pools::model::Attachment::all_hashes(&mut conn).map_err(|e| e.to_string())?;
+    let report = store
+        .cleanup(|hash| stored.contains(hash))
+        .map_err(|e| format!("cannot clean the uploads directory: {e}"))?;
+    tracing::info!(?report, "uploads checked");
+    Ok(())
 }
 
 /// This data directory's lasting identity among instances sharing one database: the

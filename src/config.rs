@@ -25,6 +25,13 @@ pub struct Config {
     /// This data directory's identity among instances sharing one database (set at
     /// start-up from `<data-dir>/instance-id`).
     pub instance: String,
+    /// `STADSMAAT_UPLOAD_LIMIT`: the largest attachment accepted, in bytes (20 MiB).
+    pub upload_limit: usize,
+    /// `STADSMAAT_PDFTOTEXT`: poppler's `pdftotext`, for the text of PDF attachments.
+    pub pdftotext: String,
+    /// `STADSMAAT_DIGEST_AT`: when the weekly digest goes out, on the Amsterdam clock
+    /// ("monday 07:00"); the digest area reads it.
+    pub digest_at: String,
 }
 
 impl Config {
@@ -64,6 +71,9 @@ impl Config {
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             public_url: None,
             instance: String::new(),
+            upload_limit: 20 * 1024 * 1024,
+            pdftotext: "pdftotext".to_owned(),
+            digest_at: "monday 07:00".to_owned(),
         })
     }
 }

@@ -48,6 +48,28 @@ struct Cli {
     #[arg(long, global = true, env = "STADSMAAT_PUBLIC_URL")]
     public_url: Option<String>,
 
+    /// The largest attachment accepted, in bytes.
+    #[arg(long, global = true, env = "STADSMAAT_UPLOAD_LIMIT", default_value_t = 20 * 1024 * 1024)]
+    upload_limit: usize,
+
+    /// Poppler's pdftotext, which extracts the text of PDF attachments for search.
+    #[arg(
+        long,
+        global = true,
+        env = "STADSMAAT_PDFTOTEXT",
+        default_value = "pdftotext"
+    )]
+    pdftotext: String,
+
+    /// When the weekly digest goes out, on the Amsterdam clock ("monday 07:00").
+    #[arg(
+        long,
+        global = true,
+        env = "STADSMAAT_DIGEST_AT",
+        default_value = "monday 07:00"
+    )]
+    digest_at: String,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -64,6 +86,17 @@ enum Command {
     },
     /// Rebuild the search index from the database (with the server stopped).
     Reindex,
+    /// Compose the digests due at a moment (default now), queue them and deliver them
+    /// (over SMTP, or to outbox/) before exiting; a second run for the same week sends
+    /// nothing.
+    Digest {
+        /// Print per recipient what would be sent, and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The moment to compose for, RFC 3339 (such as 2026-12-07T07:00:00+01:00).
+        #[arg(long, value_name = "RFC3339-TIME")]
+        at: Option<String>,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -115,12 +148,16 @@ fn main() -> ExitCode {
             smtp_url: cli.smtp_url,
             mail_from: cli.mail_from,
             public_url: cli.public_url,
+            upload_limit: cli.upload_limit,
+            pdftotext: cli.pdftotext,
+            digest_at: cli.digest_at,
             ..config
         })
         .and_then(|config| match command {
             Command::Serve => serve(config),
             Command::Import { file } => import(config, &file),
             Command::Reindex => reindex(config),
+            Command::Digest { dry_run, at } => digest(config, dry_run, at.as_deref()),
             Command::User {
                 command:
                     UserCommand::Create {
@@ -205,6 +242,20 @@ fn create_user(config: Config, new: &NewUser) -> Result<(), String> {
     let (db, _) = stadsmaat::app::open_with_inventory(&config)?;
     let line = stadsmaat::accounts::cli::create_user(&db, new, &password)?;
     println!("{line}");
+    Ok(())
+}
+
+fn digest(config: Config, dry_run: bool, at: Option<&str>) -> Result<(), String> {
+    let at = match at {
+        Some(raw) => chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| {
+                format!("--at must be an RFC 3339 time such as 2026-12-07T07:00:00+01:00: {e}")
+            })?,
+        None => chrono::Utc::now(),
+    };
+    let report = stadsmaat::digest::cli::run(&config, at, dry_run)?;
+    println!("{report}");
     Ok(())
 }
 

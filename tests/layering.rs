@@ -23,6 +23,7 @@ const CORE: &[&str] = &[
     "config",
     "text",
     "uploads",
+    "visits",
 ];
 /// Everything above the core, which it may never name.
 const AREAS: &[&str] = &[

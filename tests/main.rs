@@ -16,6 +16,7 @@ mod layering;
 mod mail;
 mod matchmaking;
 mod pages;
+mod pools;
 mod search;
 mod support;
 
@@ -93,6 +94,7 @@ fn main() {
         dataset::specs(),
         layering::specs(),
         forum::specs(),
+        pools::specs(),
         instances::specs(),
         mail::specs(),
         matchmaking::specs(),

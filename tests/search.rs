@@ -554,7 +554,7 @@ fn reindex_command_rebuilds_and_refuses_while_serving(app: &mut TestApp) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("474 documents"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("480 documents"));
     app.restart();
     assert!(total_for(app, "fiets") > 5);
 }

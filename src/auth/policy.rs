@@ -58,6 +58,13 @@ pub enum Action {
     MarkAnswer { thread_author_id: Option<i32> },
     /// Hide and show posts, lock and move threads, handle flags.
     Moderate,
+    /// Create expertise pools and appoint their leads.
+    ManagePools,
+    /// Post or edit a toolkit of a pool the user leads (`leads_pool`, looked up by the
+    /// caller).
+    WriteToolkit { leads_pool: bool },
+    /// Record what `city_id` does with a toolkit: that city's own members only.
+    RecordAdoption { city_id: i32 },
 }
 
 impl SessionUser {
@@ -90,6 +97,11 @@ impl SessionUser {
             // (moderators hide what breaks the rules).
             return author_id == Some(self.id);
         }
+        if let Action::RecordAdoption { city_id } = action {
+            // A city says itself that it uses a toolkit; a claim made for it by others
+            // (even the programme office) is what the G40 would not believe.
+            return self.in_city(city_id);
+        }
         if self.is_admin() || matches!(action, Action::ManageOwnAccount) {
             return true;
         }
@@ -105,7 +117,10 @@ impl SessionUser {
                 thread_author_id == Some(self.id) || self.moderates()
             }
             Action::Moderate => self.moderates(),
+            Action::WriteToolkit { leads_pool } => leads_pool,
             Action::ChangePost { .. }
+            | Action::RecordAdoption { .. }
+            | Action::ManagePools
             | Action::ManageUser { .. }
             | Action::ManageDomains
             | Action::ReadAuditLog
@@ -141,6 +156,11 @@ fn refusal(action: Action) -> &'static str {
             "only the one who started the discussion or a moderator may mark the answer"
         }
         Action::Moderate => "only moderators may do this",
+        Action::ManagePools => "only administrators create pools and appoint their leads",
+        Action::WriteToolkit { .. } => {
+            "only this pool's leads and administrators write its toolkits"
+        }
+        Action::RecordAdoption { .. } => "only members of this city record what it uses",
     }
 }
 
@@ -227,6 +247,22 @@ mod tests {
         };
         assert!(author.may(answer) && moderator.may(answer));
         assert!(!user(4, None, SiteRole::None).may(answer));
+    }
+
+    #[test]
+    fn leads_write_toolkits_and_only_a_citys_members_record_its_adoption() {
+        let lead = user(1, Some((7, CityRole::Member)), SiteRole::None);
+        assert!(lead.may(Action::WriteToolkit { leads_pool: true }));
+        assert!(!lead.may(Action::WriteToolkit { leads_pool: false }));
+        let admin = user(2, None, SiteRole::Admin);
+        assert!(admin.may(Action::WriteToolkit { leads_pool: false }));
+        assert!(admin.may(Action::ManagePools) && !lead.may(Action::ManagePools));
+        assert!(lead.may(Action::RecordAdoption { city_id: 7 }));
+        assert!(!lead.may(Action::RecordAdoption { city_id: 8 }));
+        assert!(
+            !admin.may(Action::RecordAdoption { city_id: 7 }),
+            "not even for the office"
+        );
     }
 
     #[test]

@@ -107,6 +107,13 @@ diesel::table! {
         site_role -> Text,
         created_at -> Timestamp,
         handle -> Nullable<Text>,
+        lang -> Text,
+        notify_mail -> Text,
+        digest_mail -> Bool,
+        account_mail -> Bool,
+        follows_seeded_at -> Nullable<Timestamp>,
+        email_failing_at -> Nullable<Timestamp>,
+        email_refusals -> Integer,
     }
 }
 
@@ -182,6 +189,10 @@ diesel::table! {
         message_id -> Text,
         claimed_by -> Nullable<Text>,
         claimed_until -> Nullable<Timestamp>,
+        html_body -> Nullable<Text>,
+        list -> Nullable<Text>,
+        unsubscribe_url -> Nullable<Text>,
+        user_id -> Nullable<Integer>,
     }
 }
 
@@ -208,6 +219,13 @@ diesel::joinable!(posts -> threads (thread_id));
 diesel::joinable!(post_flags -> posts (post_id));
 diesel::joinable!(post_flags -> users (user_id));
 diesel::joinable!(notifications -> threads (thread_id));
+diesel::joinable!(pool_members -> pools (pool_id));
+diesel::joinable!(pool_members -> users (user_id));
+diesel::joinable!(toolkits -> pools (pool_id));
+diesel::joinable!(attachments -> toolkits (toolkit_id));
+diesel::joinable!(adoptions -> toolkits (toolkit_id));
+diesel::joinable!(adoptions -> cities (city_id));
+diesel::joinable!(toolkit_projects -> toolkits (toolkit_id));
 diesel::joinable!(city_programmes -> cities (city_id));
 diesel::joinable!(city_programmes -> programmes (programme_id));
 diesel::joinable!(projects -> cities (city_id));
@@ -235,6 +253,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_flags,
     follows,
     notifications,
+    pools,
+    pool_members,
+    toolkits,
+    toolkit_projects,
+    attachments,
+    adoptions,
+    unsubscribe_tokens,
+    digests,
+    page_views,
 );
 
 diesel::table! {
@@ -300,6 +327,106 @@ diesel::table! {
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
         mailed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    pools (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        themes -> Text,
+        category -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pool_members (pool_id, user_id) {
+        pool_id -> Integer,
+        user_id -> Integer,
+        role -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    toolkits (id) {
+        id -> Integer,
+        pool_id -> Integer,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        body_html -> Text,
+        themes -> Text,
+        tags -> Text,
+        version -> Integer,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    toolkit_projects (toolkit_id, project_id) {
+        toolkit_id -> Integer,
+        project_id -> Integer,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Integer,
+        toolkit_id -> Integer,
+        version -> Integer,
+        name -> Text,
+        kind -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        created_at -> Timestamp,
+        extraction -> Text,
+        extracted_text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    adoptions (toolkit_id, city_id) {
+        toolkit_id -> Integer,
+        city_id -> Integer,
+        version -> Integer,
+        status -> Text,
+        note -> Text,
+        project_id -> Nullable<Integer>,
+        updated_by -> Nullable<Integer>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unsubscribe_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Integer,
+        list -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digests (user_id, week) {
+        user_id -> Integer,
+        week -> Text,
+        sent_at -> Timestamp,
+        items -> Integer,
+    }
+}
+
+diesel::table! {
+    page_views (user_id, kind, record_id) {
+        user_id -> Integer,
+        kind -> Text,
+        record_id -> Integer,
+        viewed_at -> Timestamp,
     }
 }
 

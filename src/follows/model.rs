@@ -156,6 +156,68 @@ pub fn describe(conn: &mut DbConnection, what: &Following) -> AppResult<Option<(
                 format!("/themas/{}", t.slug()),
             )
         }),
-        Followed::Pool | Followed::Toolkit => None,
+        Followed::Pool => {
+            use crate::db::schema::pools;
+            pools::table
+                .filter(pools::slug.eq(&what.key))
+                .select(pools::name)
+                .first::<String>(conn)
+                .optional()?
+                .map(|name| (name, format!("/expertisepools/{}", what.key)))
+        }
+        Followed::Toolkit => match what.key.parse::<i32>() {
+            Ok(id) => {
+                use crate::db::schema::toolkits;
+                toolkits::table
+                    .find(id)
+                    .select(toolkits::title)
+                    .first::<String>(conn)
+                    .optional()?
+                    .map(|title| (title, format!("/toolkits/{id}")))
+            }
+            Err(_) => None,
+        },
     })
+}
+
+/// What someone follows from the start, once they are in a city: their city, its three
+/// strongest partner cities (`partners` gives their ids) and the city's two main themes.
+/// Done once per person (they may unfollow any of it).
+pub fn seed_defaults(
+    conn: &mut DbConnection,
+    user_id: i32,
+    partners: &dyn Fn(i32) -> Vec<i32>,
+) -> AppResult<()> {
+    use crate::db::schema::{cities, projects, users};
+    let (city_id, seeded): (Option<i32>, Option<chrono::NaiveDateTime>) = users::table
+        .find(user_id)
+        .select((users::city_id, users::follows_seeded_at))
+        .first(conn)?;
+    let (Some(city_id), None) = (city_id, seeded) else {
+        return Ok(());
+    };
+    let mut city_ids = vec![city_id];
+    city_ids.extend(partners(city_id));
+    let slugs: Vec<(i32, String)> = cities::table
+        .filter(cities::id.eq_any(&city_ids))
+        .select((cities::id, cities::slug))
+        .load(conn)?;
+    for id in &city_ids {
+        if let Some((_, slug)) = slugs.iter().find(|(c, _)| c == id) {
+            follow(conn, user_id, &Following::new(Followed::City, slug.clone()))?;
+        }
+    }
+    let mut themes: Vec<(String, i64)> = projects::table
+        .filter(projects::city_id.eq(city_id))
+        .group_by(projects::theme)
+        .select((projects::theme, diesel::dsl::count_star()))
+        .load(conn)?;
+    themes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (theme, _) in themes.into_iter().take(2) {
+        follow(conn, user_id, &Following::new(Followed::Theme, theme))?;
+    }
+    diesel::update(users::table.find(user_id))
+        .set(users::follows_seeded_at.eq(Utc::now().naive_utc()))
+        .execute(conn)?;
+    Ok(())
 }

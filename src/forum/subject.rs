@@ -149,11 +149,48 @@ impl Subject {
                     theme: None,
                 }
             }
-            // Resolved once expertise pools and toolkits exist (the pools issue).
-            AboutKind::Pool | AboutKind::Toolkit => return Err(missing()),
+            AboutKind::Pool | AboutKind::Toolkit => {
+                let (title, url) = pool_or_toolkit(conn, about)?.ok_or_else(missing)?;
+                Subject {
+                    about: about.clone(),
+                    title,
+                    title_is_key: false,
+                    url,
+                    city: None,
+                    theme: None,
+                }
+            }
         };
         Ok(subject)
     }
+}
+
+/// The title and page of a pool (by slug) or toolkit (by id), read from their tables:
+/// the forum names them without depending on the pools area.
+pub fn pool_or_toolkit(
+    conn: &mut DbConnection,
+    about: &About,
+) -> AppResult<Option<(String, String)>> {
+    use crate::db::schema::{pools, toolkits};
+    use diesel::prelude::*;
+    Ok(match about.kind {
+        AboutKind::Pool => pools::table
+            .filter(pools::slug.eq(&about.key))
+            .select(pools::name)
+            .first::<String>(conn)
+            .optional()?
+            .map(|name| (name, format!("/expertisepools/{}", about.key))),
+        AboutKind::Toolkit => match about.key.parse::<i32>() {
+            Ok(id) => toolkits::table
+                .find(id)
+                .select(toolkits::title)
+                .first::<String>(conn)
+                .optional()?
+                .map(|title| (title, format!("/toolkits/{id}"))),
+            Err(_) => None,
+        },
+        _ => None,
+    })
 }
 
 #[cfg(test)]

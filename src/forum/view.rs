@@ -191,8 +191,11 @@ impl Subjects {
                             format!("/discussies?over=category:{slug}"),
                         )
                     }),
-                // Pools and toolkits name themselves once they exist (the pools issue).
-                _ => None,
+                Some(kind) => super::subject::pool_or_toolkit(
+                    conn,
+                    &super::subject::About::new(kind, thread.about_key.clone()),
+                )?,
+                None => None,
             };
             if let Some(titled) = titled {
                 found.insert(key, titled);

@@ -5,8 +5,10 @@
 //! crash, an unreachable server or a second instance loses and duplicates nothing.
 
 pub mod outbox;
+pub mod refusals;
 pub mod sender;
 pub mod transport;
+pub mod unsubscribe;
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -22,12 +24,48 @@ pub use outbox::{outbox, OutboxMessage};
 /// After this many failures a message is left in the queue for an administrator.
 pub const MAX_ATTEMPTS: i32 = 8;
 
-/// A plain-text message to one recipient.
+crate::slug_enum! {
+    /// What kind of mail a message is: each can be stopped on its own, in one click.
+    pub enum MailList ("mail list", "invalid_list") {
+        /// The weekly (or monthly) digest.
+        Digest = "digest",
+        /// Forum notifications mailed at once or hourly.
+        Notifications = "notifications",
+        /// Account news: membership requests and decisions. Mails a person asks for
+        /// themselves (confirming an address, resetting a password) come whatever this
+        /// says, but carry the header too.
+        Account = "account",
+    }
+}
+
+impl MailList {
+    /// The `List-Id` of the list: a name and a stable identifier.
+    pub fn list_id(self, domain: &str) -> String {
+        let name = match self {
+            MailList::Digest => "Stadsmaat weekoverzicht",
+            MailList::Notifications => "Stadsmaat meldingen",
+            MailList::Account => "Stadsmaat account",
+        };
+        format!("{name} <{}.{domain}>", self.slug())
+    }
+}
+
+/// Where the unsubscribe link goes in a message's text and HTML; replaced when queued,
+/// because the link's token is made then.
+pub const UNSUBSCRIBE_MARK: &str = "%%UNSUBSCRIBE%%";
+
+/// A message to one recipient: plain text, and HTML where it helps (the digest).
 #[derive(Clone, Debug)]
 pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub html: Option<String>,
+    pub list: MailList,
+    /// The recipient asked for it (a confirmation link): sent even when they stopped
+    /// the list's other mail.
+    pub requested: bool,
+    pub lang: Lang,
 }
 
 impl Mail {
@@ -45,26 +83,68 @@ impl Mail {
             to: to.to_owned(),
             subject: catalogs.format(lang, &format!("mail.{key}.subject"), args),
             body: format!(
-                "{body}\n\n-- \n{}\n",
-                catalogs.format(lang, "mail.signature", args)
+                "{body}\n\n-- \n{}\n{}\n",
+                catalogs.format(lang, "mail.signature", args),
+                catalogs.format(lang, "mail.unsubscribe_line", &[("link", UNSUBSCRIBE_MARK)])
             ),
+            html: None,
+            list: MailList::Account,
+            // Only membership news is unrequested account mail.
+            requested: !key.starts_with("membership"),
+            lang,
         }
     }
 }
 
 /// Queues `mail`; call inside the transaction of the change that causes it, then wake
-/// the sender after commit (`AppState::committed(Signal::Mail)`).
-pub fn enqueue(conn: &mut DbConnection, config: &Config, mail: &Mail) -> AppResult<()> {
+/// the sender after commit (`AppState::committed(Signal::Mail)`). Each message gets a
+/// one-click unsubscribe link for its list (a token stored hashed) and is not queued at
+/// all when its recipient stopped that list or their address keeps refusing mail.
+/// Returns whether it was queued.
+pub fn enqueue(conn: &mut DbConnection, config: &Config, mail: &Mail) -> AppResult<bool> {
+    use crate::db::schema::users;
+    let recipient: Option<(i32, bool, bool, bool, Option<chrono::NaiveDateTime>)> = users::table
+        .filter(users::email.eq(mail.to.to_lowercase()))
+        .select((
+            users::id,
+            users::digest_mail,
+            users::notify_mail.ne("never"),
+            users::account_mail,
+            users::email_failing_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let mut unsubscribe = None;
+    if let Some((user_id, digest, notifications, account, failing)) = recipient {
+        let wanted = match mail.list {
+            MailList::Digest => digest,
+            MailList::Notifications => notifications,
+            MailList::Account => account || mail.requested,
+        };
+        if !wanted || (failing.is_some() && !mail.requested) {
+            return Ok(false);
+        }
+        unsubscribe = Some((
+            user_id,
+            unsubscribe::link(conn, config, user_id, mail.list)?,
+        ));
+    }
+    let url = unsubscribe.as_ref().map(|(_, url)| url.as_str());
+    let fill = |text: &str| text.replace(UNSUBSCRIBE_MARK, url.unwrap_or(&config.public_url()));
     diesel::insert_into(mail_queue::table)
         .values((
             mail_queue::recipient.eq(&mail.to),
             mail_queue::subject.eq(&mail.subject),
-            mail_queue::body.eq(&mail.body),
+            mail_queue::body.eq(fill(&mail.body)),
+            mail_queue::html_body.eq(mail.html.as_deref().map(fill)),
+            mail_queue::list.eq(mail.list.slug()),
+            mail_queue::unsubscribe_url.eq(url),
+            mail_queue::user_id.eq(unsubscribe.as_ref().map(|(id, _)| *id)),
             mail_queue::next_attempt_at.eq(Utc::now().naive_utc()),
             mail_queue::message_id.eq(message_id(config)?),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(true)
 }
 
 /// A new globally unique `Message-ID`, on the sender's domain: stored with the message,
@@ -100,6 +180,17 @@ pub fn queue_mail(
         &state.config,
         &Mail::from_catalog(state.renderer.catalogs(), lang, to, key, &args),
     )
+    .map(|_| ())
+}
+
+/// Messages that could be delivered now (not given up on, not waiting for a retry).
+pub fn due_count(db: &crate::db::Database) -> AppResult<i64> {
+    let mut conn = db.connection()?;
+    Ok(mail_queue::table
+        .filter(mail_queue::attempts.lt(MAX_ATTEMPTS))
+        .filter(mail_queue::next_attempt_at.le(Utc::now().naive_utc()))
+        .count()
+        .get_result(&mut conn)?)
 }
 
 /// A message still waiting in the queue (or given up on after [`MAX_ATTEMPTS`]).
@@ -142,4 +233,26 @@ impl From<lettre::address::AddressError> for AppError {
     fn from(e: lettre::address::AddressError) -> Self {
         AppError::bad_request("invalid_email", format!("not an e-mail address: {e}"))
     }
+}
+
+/// `/afmelden/{token}` (one-click unsubscribe and its page), the preferences the token
+/// opens, and `/account/post`.
+pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use crate::web::get;
+    use actix_web::web;
+    cfg.service(
+        web::resource("/afmelden/{token}")
+            .route(get().to(unsubscribe::show_unsubscribe))
+            .route(web::post().to(unsubscribe::unsubscribe)),
+    )
+    .service(
+        web::resource("/afmelden/{token}/voorkeuren")
+            .route(get().to(unsubscribe::show_token_preferences))
+            .route(web::post().to(unsubscribe::save_token_preferences)),
+    )
+    .service(
+        web::resource("/account/post")
+            .route(get().to(unsubscribe::show_preferences))
+            .route(web::post().to(unsubscribe::save_preferences)),
+    );
 }

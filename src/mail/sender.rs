@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Body, Mailbox};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 use super::transport::{Failure, Transport};
-use super::MAX_ATTEMPTS;
+use super::{refusals, MailList, MAX_ATTEMPTS};
 use crate::db::schema::mail_queue;
 use crate::db::{Database, DbConnection};
 use crate::error::AppResult;
@@ -89,18 +89,28 @@ struct Claimed {
     attempts: i32,
     #[diesel(sql_type = Text)]
     message_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    html_body: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    list: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    unsubscribe_url: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    user_id: Option<i32>,
 }
 
 const CLAIM_SQLITE: &str = "UPDATE mail_queue SET claimed_by = ?, claimed_until = ? \
      WHERE id IN (SELECT id FROM mail_queue WHERE next_attempt_at <= ? AND attempts < ? \
      AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?) \
-     RETURNING id, recipient, subject, body, attempts, message_id";
+     RETURNING id, recipient, subject, body, attempts, message_id, html_body, list, \
+     unsubscribe_url, user_id";
 
 const CLAIM_POSTGRES: &str = "UPDATE mail_queue SET claimed_by = $1, claimed_until = $2 \
      WHERE id IN (SELECT id FROM mail_queue WHERE next_attempt_at <= $3 AND attempts < $4 \
      AND (claimed_until IS NULL OR claimed_until < $5) ORDER BY id LIMIT $6 \
      FOR UPDATE SKIP LOCKED) \
-     RETURNING id, recipient, subject, body, attempts, message_id";
+     RETURNING id, recipient, subject, body, attempts, message_id, html_body, list, \
+     unsubscribe_url, user_id";
 
 /// Claims up to [`BATCH`] due messages that nobody holds.
 fn claim(conn: &mut DbConnection, instance: &str, now: NaiveDateTime) -> AppResult<Vec<Claimed>> {
@@ -140,9 +150,15 @@ fn settle(
     match outcome {
         Ok(()) => {
             diesel::delete(mine).execute(conn)?;
+            if let Some(user_id) = message.user_id {
+                refusals::delivered(conn, user_id)?;
+            }
             tracing::info!(id = message.id, "mail delivered");
         }
         Err(failure) => {
+            if let (Failure::Permanent(_), Some(user_id)) = (&failure, message.user_id) {
+                refusals::refused(conn, user_id)?;
+            }
             let attempts = match failure {
                 Failure::Permanent(_) => MAX_ATTEMPTS,
                 Failure::Temporary(_) => message.attempts + 1,
@@ -168,18 +184,53 @@ fn build(from: &Mailbox, message: &Claimed) -> Result<Message, Failure> {
         .recipient
         .parse()
         .map_err(|e| Failure::Permanent(format!("bad recipient {:?}: {e}", message.recipient)))?;
+    let unencodable = || Failure::Permanent("the message cannot be encoded".to_owned());
     // Quoted-printable: mostly readable as is, and safe for any line length.
-    let body = Body::new_with_encoding(
-        message.body.clone(),
-        ContentTransferEncoding::QuotedPrintable,
-    )
-    .map_err(|_| Failure::Permanent("the message cannot be encoded".to_owned()))?;
-    Message::builder()
+    let encoded = |text: &str| {
+        Body::new_with_encoding(text.to_owned(), ContentTransferEncoding::QuotedPrintable)
+            .map_err(|_| unencodable())
+    };
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(&message.subject)
-        .message_id(Some(message.message_id.clone()))
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|e| Failure::Permanent(format!("cannot build the message: {e}")))
+        .message_id(Some(message.message_id.clone()));
+    if let (Some(list), Some(url)) = (
+        message.list.as_deref().and_then(MailList::parse),
+        &message.unsubscribe_url,
+    ) {
+        let domain = from.email.domain();
+        for (name, value) in [
+            ("List-Unsubscribe", format!("<{url}>")),
+            (
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".to_owned(),
+            ),
+            ("List-Id", list.list_id(domain)),
+        ] {
+            builder = builder.raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str(name),
+                value,
+            ));
+        }
+    }
+    let built = match &message.html_body {
+        Some(html) => builder.multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(encoded(&message.body)?),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(encoded(html)?),
+                ),
+        ),
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(encoded(&message.body)?),
+    };
+    built.map_err(|e| Failure::Permanent(format!("cannot build the message: {e}")))
 }

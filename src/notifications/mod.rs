@@ -4,6 +4,7 @@
 //! (`producer`). People read them at `/meldingen` and see the unread count in the
 //! header (`pages`); the mail issue sends them by mail from the same rows.
 
+pub mod mailer;
 pub mod model;
 pub mod pages;
 pub mod producer;

@@ -1,17 +1,17 @@
 //! What the search index holds: one `SearchDoc` shape for every kind of record, and the
-//! one registration point (`SOURCES`) listing where each kind comes from. Toolkits and
-//! pools join by adding a source here. A project's document also holds what was
-//! discussed about it, so its discussions make it findable ([`dependents`]).
+//! one registration point (`SOURCES`) listing where each kind comes from: projects,
+//! cities, forum threads, expertise pools and toolkits (with their attachments' text).
+//! A project's document also holds what was discussed about it, so its discussions
+//! make it findable ([`dependents`]).
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use diesel::prelude::*;
 
 use crate::cities::model::City;
 use crate::cities::model::CityRef;
 use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::projects::model::Project;
 
 crate::slug_enum! {
@@ -20,46 +20,22 @@ crate::slug_enum! {
         Project = "project",
         City = "city",
         Thread = "thread",
+        Pool = "pool",
+        Toolkit = "toolkit",
     }
 }
 
 impl DocKind {
-    /// Kinds the API accepts as `type` although no records of them exist yet.
-    const RESERVED: [&'static str; 2] = ["toolkit", "pool"];
-
     /// The document kind of records of the change log's `kind`, if they are indexed.
     pub fn of(kind: crate::changes::Kind) -> Option<DocKind> {
         match kind {
             crate::changes::Kind::Project => Some(DocKind::Project),
             crate::changes::Kind::City => Some(DocKind::City),
             crate::changes::Kind::Thread => Some(DocKind::Thread),
-            _ => None,
+            crate::changes::Kind::Pool => Some(DocKind::Pool),
+            crate::changes::Kind::Toolkit => Some(DocKind::Toolkit),
+            crate::changes::Kind::Post => None,
         }
-    }
-}
-
-/// A `type` filter: a known kind, or one reserved for records that do not exist yet
-/// (which then simply has no results).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KindFilter {
-    Kind(DocKind),
-    NotYetIndexed,
-}
-
-impl FromStr for KindFilter {
-    type Err = AppError;
-
-    fn from_str(s: &str) -> AppResult<Self> {
-        if let Some(kind) = DocKind::ALL.into_iter().find(|k| k.slug() == s) {
-            return Ok(KindFilter::Kind(kind));
-        }
-        if DocKind::RESERVED.contains(&s) {
-            return Ok(KindFilter::NotYetIndexed);
-        }
-        Err(AppError::bad_request(
-            "invalid_type",
-            format!("unknown type {s:?}; use one of: project, toolkit, pool, thread, city"),
-        ))
     }
 }
 
@@ -89,13 +65,21 @@ pub trait DocumentSource: Sync {
 }
 
 /// Every kind the index holds.
-pub const SOURCES: &[&dyn DocumentSource] = &[&ProjectSource, &CitySource, &ThreadSource];
+pub const SOURCES: &[&dyn DocumentSource] = &[
+    &ProjectSource,
+    &CitySource,
+    &ThreadSource,
+    &PoolSource,
+    &ToolkitSource,
+];
 
 pub fn source(kind: DocKind) -> &'static dyn DocumentSource {
     match kind {
         DocKind::Project => &ProjectSource,
         DocKind::City => &CitySource,
         DocKind::Thread => &ThreadSource,
+        DocKind::Pool => &PoolSource,
+        DocKind::Toolkit => &ToolkitSource,
     }
 }
 
@@ -300,6 +284,112 @@ impl DocumentSource for ThreadSource {
                     title: t.title,
                     city,
                     theme: t.theme,
+                    stage: None,
+                    source_ref: None,
+                }
+            })
+            .collect())
+    }
+}
+
+struct PoolSource;
+
+impl DocumentSource for PoolSource {
+    fn kind(&self) -> DocKind {
+        DocKind::Pool
+    }
+
+    fn all_ids(&self, conn: &mut DbConnection) -> AppResult<Vec<i32>> {
+        use crate::db::schema::pools;
+        Ok(pools::table.order(pools::id).select(pools::id).load(conn)?)
+    }
+
+    fn load(&self, conn: &mut DbConnection, ids: &[i32]) -> AppResult<Vec<SearchDoc>> {
+        use crate::db::schema::pools;
+        let rows: Vec<(i32, String, String, String)> = pools::table
+            .filter(pools::id.eq_any(ids))
+            .order(pools::id)
+            .select((pools::id, pools::slug, pools::name, pools::description))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, slug, name, description)| SearchDoc {
+                kind: DocKind::Pool,
+                id,
+                url: format!("/expertisepools/{slug}"),
+                title: name,
+                body: description,
+                context: String::new(),
+                city: None,
+                theme: None,
+                stage: None,
+                source_ref: None,
+            })
+            .collect())
+    }
+}
+
+struct ToolkitSource;
+
+impl DocumentSource for ToolkitSource {
+    fn kind(&self) -> DocKind {
+        DocKind::Toolkit
+    }
+
+    fn all_ids(&self, conn: &mut DbConnection) -> AppResult<Vec<i32>> {
+        use crate::db::schema::toolkits;
+        Ok(toolkits::table
+            .order(toolkits::id)
+            .select(toolkits::id)
+            .load(conn)?)
+    }
+
+    /// A toolkit's title, summary and text, with the text of its attachments.
+    fn load(&self, conn: &mut DbConnection, ids: &[i32]) -> AppResult<Vec<SearchDoc>> {
+        use crate::db::schema::{attachments, pools, toolkits};
+        let rows: Vec<(i32, String, String, String, String, String, String)> = toolkits::table
+            .inner_join(pools::table)
+            .filter(toolkits::id.eq_any(ids))
+            .order(toolkits::id)
+            .select((
+                toolkits::id,
+                toolkits::title,
+                toolkits::summary,
+                toolkits::body,
+                toolkits::themes,
+                toolkits::tags,
+                pools::name,
+            ))
+            .load(conn)?;
+        let texts: Vec<(i32, Option<String>)> = attachments::table
+            .filter(attachments::toolkit_id.eq_any(ids))
+            .select((attachments::toolkit_id, attachments::extracted_text))
+            .load(conn)?;
+        let mut attached: HashMap<i32, String> = HashMap::new();
+        for (toolkit, text) in texts {
+            if let Some(text) = text {
+                let entry = attached.entry(toolkit).or_default();
+                entry.push_str(&text);
+                entry.push('\n');
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, summary, body, themes, tags, pool)| {
+                let theme = themes.split_whitespace().next().map(str::to_owned);
+                SearchDoc {
+                    kind: DocKind::Toolkit,
+                    id,
+                    url: format!("/toolkits/{id}"),
+                    title,
+                    body: format!(
+                        "{summary}\n\n{}\n\n{}",
+                        crate::forum::markdown::plain_text(&body),
+                        attached.remove(&id).unwrap_or_default()
+                    ),
+                    context: format!("{pool} {tags}"),
+                    city: None,
+                    theme,
                     stage: None,
                     source_ref: None,
                 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, Query};
 
-use super::documents::{DocKind, KindFilter};
+use super::documents::DocKind;
 use super::facets::FacetTables;
 use super::filters::{narrowed, Filters};
 use super::hits;
@@ -30,7 +30,7 @@ use crate::themes::Theme;
 #[derive(Clone, Debug, Default)]
 pub struct SearchRequest {
     pub text: String,
-    pub kind: Option<KindFilter>,
+    pub kind: Option<DocKind>,
     pub theme: Option<Theme>,
     pub city: Option<String>,
     pub stage: Option<Stage>,
@@ -230,11 +230,7 @@ impl Search {
     }
 
     fn search_in(&self, index: &SearchIndex, request: &SearchRequest) -> AppResult<SearchResults> {
-        let kind = match request.kind {
-            Some(KindFilter::NotYetIndexed) => return Ok(SearchResults::default()),
-            Some(KindFilter::Kind(kind)) => Some(kind),
-            None => None,
-        };
+        let kind = request.kind;
         let fields = &index.fields;
         let filters = Filters::new(
             fields.facets,

@@ -68,6 +68,8 @@ pub struct FormView {
     pub error: Option<String>,
     /// Whether any field is required, so the form explains the asterisk.
     pub has_required: bool,
+    /// Sent as `multipart/form-data` (it has a file field).
+    pub multipart: bool,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -111,7 +113,14 @@ impl FormView {
             hidden: Vec::new(),
             error: None,
             has_required: false,
+            multipart: false,
         }
+    }
+
+    /// A form with a file field: sent as `multipart/form-data`.
+    pub fn multipart(mut self) -> Self {
+        self.multipart = true;
+        self
     }
 
     pub fn field(mut self, field: Field) -> Self {

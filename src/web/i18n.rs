@@ -8,7 +8,7 @@ use handlebars::{Context, Handlebars, Helper, HelperDef, RenderContext, RenderEr
 use serde::Serialize;
 use serde_json::Value;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]

@@ -133,6 +133,19 @@ impl Renderer {
         Ok(self.registry.render(template, data)?)
     }
 
+    /// Renders a template outside the page layout (the text and HTML of a mail), in
+    /// `lang`: its data is available as `page`, like a page's.
+    pub fn render<T: Serialize>(&self, template: &str, lang: Lang, data: &T) -> AppResult<String> {
+        #[derive(Serialize)]
+        struct Context<'a, T> {
+            lang: Lang,
+            page: &'a T,
+        }
+        Ok(self
+            .registry
+            .render(template, &Context { lang, page: data })?)
+    }
+
     pub fn text<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
         self.catalogs.text(lang, key)
     }

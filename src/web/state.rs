@@ -10,6 +10,7 @@ use crate::auth::throttle::Throttles;
 use crate::config::Config;
 use crate::db::Database;
 use crate::jobs::{Jobs, Signal};
+use crate::uploads::Store;
 use crate::web::render::Renderer;
 
 pub struct AppState {
@@ -19,6 +20,8 @@ pub struct AppState {
     /// Background work; woken after a commit with [`AppState::committed`].
     pub jobs: Arc<Jobs>,
     pub throttles: Throttles,
+    /// Stored attachments, by content hash.
+    pub uploads: Store,
     /// What `/api/v1/health` asks besides the database.
     pub probes: Vec<Arc<dyn Probe>>,
 }

@@ -135,6 +135,63 @@ impl<'a> Session<'a> {
         response
     }
 
+    /// Posts a `multipart/form-data` form, as a browser sends one with a file field:
+    /// this browser's CSRF token, `fields`, and `file` as (field, file name, content).
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Response {
+        let boundary = "----stadsmaat-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        let csrf = self.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        all.extend_from_slice(fields);
+        for (name, value) in all {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((field, file_name, content)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.post_bytes(
+            path,
+            body,
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
+    }
+
+    fn post_bytes(&self, path: &str, body: Vec<u8>, content_type: &str) -> Response {
+        let mut res = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .new_agent()
+            .post(&format!("{}{path}", self.app.base_url))
+            .header("Cookie", &self.cookie_header())
+            .header("Origin", &self.app.base_url)
+            .header("Content-Type", content_type)
+            .send(&body[..])
+            .unwrap_or_else(|e| panic!("POST {path}: no answer: {e}"));
+        let response = super::read_response(&mut res, path);
+        self.remember(&response);
+        response
+    }
+
     /// Signs in and asserts it worked.
     pub fn login(&self, email: &str) {
         let res = self.post("/inloggen", &[("email", email), ("password", PASSWORD)]);

@@ -1,0 +1,14 @@
+ALTER TABLE mail_queue DROP COLUMN user_id;
+ALTER TABLE mail_queue DROP COLUMN unsubscribe_url;
+ALTER TABLE mail_queue DROP COLUMN list;
+ALTER TABLE mail_queue DROP COLUMN html_body;
+DROP TABLE page_views;
+DROP TABLE digests;
+DROP TABLE unsubscribe_tokens;
+ALTER TABLE users DROP COLUMN email_refusals;
+ALTER TABLE users DROP COLUMN email_failing_at;
+ALTER TABLE users DROP COLUMN follows_seeded_at;
+ALTER TABLE users DROP COLUMN account_mail;
+ALTER TABLE users DROP COLUMN digest_mail;
+ALTER TABLE users DROP COLUMN notify_mail;
+ALTER TABLE users DROP COLUMN lang;

@@ -1,0 +1,99 @@
+//! `stadsmaat digest [--dry-run] [--at TIME]`: composes the digests due at that moment,
+//! queues them and delivers the queue (SMTP, or `.eml` files in `outbox/`) before it
+//! exits. A second run for the same week sends nothing: the week's markers decide.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::{Digester, Report, Schedule};
+use crate::config::Config;
+use crate::jobs::{Job, Pass};
+use crate::matchmaking::Matchmaking;
+use crate::web::render::Renderer;
+
+/// How long the command keeps delivering before it gives up and leaves the rest to the
+/// server's mail sender.
+const DELIVERY_LIMIT: Duration = Duration::from_secs(300);
+
+/// A run's summary for the operator.
+pub struct Summary {
+    report: Report,
+    dry_run: bool,
+    delivered: bool,
+    week: String,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.report.due {
+            return write!(f, "the digest of {} is not due yet", self.week);
+        }
+        let verb = if self.dry_run { "would send" } else { "queued" };
+        write!(
+            f,
+            "digest {}: {verb} {}, {} with nothing new, {} had it already",
+            self.week, self.report.sent, self.report.empty, self.report.already
+        )?;
+        if !self.dry_run {
+            let state = if self.delivered {
+                "all mail delivered"
+            } else {
+                "some mail still waits (the server's sender retries it)"
+            };
+            write!(f, "; {state}")?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(config: &Config, at: DateTime<Utc>, dry_run: bool) -> Result<Summary, String> {
+    let (db, _) = crate::app::open_with_inventory(config)?;
+    let schedule = Schedule::parse(&config.digest_at)?;
+    let thesaurus = Arc::new(crate::search::thesaurus::Thesaurus::shipped());
+    let matchmaking = Matchmaking::load(&db, thesaurus)?;
+    let renderer = Renderer::new()?;
+    let digester = Digester {
+        db: &db,
+        config,
+        renderer: &renderer,
+        matchmaking: &matchmaking,
+        schedule,
+    };
+    let mut out = std::io::stdout();
+    let report = digester
+        .run(at, dry_run, &mut out)
+        .map_err(|e| e.to_string())?;
+    let mut delivered = true;
+    if !dry_run && report.sent > 0 {
+        let transport = crate::mail::transport::Transport::from_config(
+            config.smtp_url.as_deref(),
+            config.outbox_dir(),
+        )?;
+        let from = config
+            .mail_from
+            .parse()
+            .map_err(|e| format!("STADSMAAT_MAIL_FROM {:?}: {e}", config.mail_from))?;
+        let instance = format!("digest-command-{}", std::process::id());
+        let sender = crate::mail::sender::MailSender::new(db.clone(), transport, from, instance);
+        let started = Instant::now();
+        delivered = loop {
+            match sender.run().map_err(|e| e.to_string())? {
+                Pass::More => continue,
+                Pass::Idle if crate::mail::due_count(&db).map_err(|e| e.to_string())? == 0 => {
+                    break true
+                }
+                Pass::Idle if started.elapsed() > DELIVERY_LIMIT => break false,
+                // Retries wait for their time; look again shortly.
+                Pass::Idle => std::thread::sleep(Duration::from_millis(500)),
+            }
+        };
+    }
+    Ok(Summary {
+        week: Schedule::week(at),
+        report,
+        dry_run,
+        delivered,
+    })
+}

@@ -1,0 +1,603 @@
+//! What one person's digest holds: what is new since their last digest among what they
+//! follow, grouped and ranked, each group capped with a link to the rest — and first,
+//! "nieuw en vergelijkbaar met uw projecten": new or changed projects of other cities
+//! that matchmaking finds comparable to their own city's, each with its reason. Items
+//! they already opened on the site are left out; with nothing new there is no digest.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::changes::Kind;
+use crate::db::schema::{adoptions, cities, notifications, projects, threads, toolkits, users};
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use crate::follows::{model as follows, Followed};
+use crate::mail::unsubscribe::NotifyMail;
+use crate::matchmaking::Matchmaking;
+use crate::visits;
+use crate::web::i18n::{Catalogs, Lang};
+
+/// Items shown per group; the rest is a link.
+pub const PER_GROUP: usize = 5;
+/// Changed projects of other cities considered for "comparable to yours".
+const RECENT_PROJECTS: i64 = 2_000;
+
+/// Who a digest is for.
+#[derive(Clone, Debug)]
+pub struct Recipient {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub lang: Lang,
+    pub city: Option<(i32, String, String)>,
+    pub notify: NotifyMail,
+    /// Not seen on the site for three months: a monthly digest, saying why.
+    pub inactive: bool,
+}
+
+/// All who may get a digest: verified, digest on, address not failing.
+pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<Recipient>> {
+    use crate::db::schema::sessions;
+    type Row = (
+        i32,
+        String,
+        String,
+        String,
+        Option<i32>,
+        NotifyMail,
+        NaiveDateTime,
+    );
+    let rows: Vec<Row> = users::table
+        .filter(users::email_verified.eq(true))
+        .filter(users::digest_mail.eq(true))
+        .filter(users::email_failing_at.is_null())
+        .order(users::id)
+        .select((
+            users::id,
+            users::email,
+            users::name,
+            users::lang,
+            users::city_id,
+            users::notify_mail,
+            users::created_at,
+        ))
+        .load(conn)?;
+    let seen: HashMap<i32, NaiveDateTime> = sessions::table
+        .group_by(sessions::user_id)
+        .select((sessions::user_id, diesel::dsl::max(sessions::last_seen_at)))
+        .load::<(i32, Option<NaiveDateTime>)>(conn)?
+        .into_iter()
+        .filter_map(|(id, at)| Some((id, at?)))
+        .collect();
+    let city_names: HashMap<i32, (String, String)> = cities::table
+        .select((cities::id, cities::slug, cities::name))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, slug, name)| (id, (slug, name)))
+        .collect();
+    let three_months = chrono::Duration::days(91);
+    Ok(rows
+        .into_iter()
+        .map(|(id, email, name, lang, city_id, notify, created)| {
+            let last_seen = seen.get(&id).copied().unwrap_or(created);
+            Recipient {
+                id,
+                email,
+                name,
+                lang: Lang::parse(&lang).unwrap_or_default(),
+                city: city_id
+                    .and_then(|c| city_names.get(&c).map(|(s, n)| (c, s.clone(), n.clone()))),
+                notify,
+                inactive: now - last_seen > three_months,
+            }
+        })
+        .collect())
+}
+
+crate::slug_enum! {
+    /// The groups of a digest, in the order shown.
+    pub enum GroupKind ("digest group", "invalid_group") {
+        Similar = "similar",
+        Notifications = "notifications",
+        Projects = "projects",
+        Threads = "threads",
+        Toolkits = "toolkits",
+        Adoptions = "adoptions",
+    }
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Item {
+    pub title: String,
+    pub url: String,
+    /// Where it is from (a city, a pool).
+    pub context: String,
+    /// Why it is here (the matchmaking reason, the kind of news).
+    pub reason: String,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Group {
+    pub kind: GroupKind,
+    pub items: Vec<Item>,
+    /// Items left out of the list.
+    pub more: usize,
+    pub more_url: String,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Digest {
+    pub name: String,
+    pub city: Option<String>,
+    pub groups: Vec<Group>,
+    pub inactive: bool,
+    pub items: usize,
+}
+
+/// An item with its score and the project it stands for.
+type Ranked = (f32, i32, Item);
+
+/// What the composer needs besides the database, shared over a run.
+pub struct Context<'a> {
+    pub matchmaking: &'a Matchmaking,
+    pub catalogs: &'a Catalogs,
+    pub public_url: String,
+    /// Per city and language: the "comparable to yours" items, computed once.
+    similar: HashMap<(i32, Lang), Vec<Ranked>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(matchmaking: &'a Matchmaking, catalogs: &'a Catalogs, public_url: String) -> Self {
+        Context {
+            matchmaking,
+            catalogs,
+            public_url,
+            similar: HashMap::new(),
+        }
+    }
+}
+
+fn group(kind: GroupKind, mut items: Vec<Item>, more_url: String) -> Option<Group> {
+    if items.is_empty() {
+        return None;
+    }
+    let more = items.len().saturating_sub(PER_GROUP);
+    items.truncate(PER_GROUP);
+    Some(Group {
+        kind,
+        items,
+        more,
+        more_url,
+    })
+}
+
+/// The digest of `who` for what changed in `(since, until]`, or `None` when nothing is
+/// new for them. With `mark`, the notifications it holds are marked mailed (call in the
+/// transaction that queues it).
+pub fn compose(
+    conn: &mut DbConnection,
+    context: &mut Context,
+    who: &Recipient,
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+    mark: bool,
+) -> AppResult<Option<Digest>> {
+    let base = context.public_url.clone();
+    let t = |key: &str| context.catalogs.text(who.lang, key).to_owned();
+    let followed = follows::of_user(conn, who.id)?;
+    let keys = |kind: Followed| -> Vec<String> {
+        followed
+            .iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| f.key.clone())
+            .collect()
+    };
+    let (cities_followed, themes_followed) = (keys(Followed::City), keys(Followed::Theme));
+
+    // Comparable to the reader's city's projects, first.
+    let mut similar = Vec::new();
+    if let Some((city_id, _, _)) = &who.city {
+        let found = similar_for_city(conn, context, *city_id, who.lang, since, until)?;
+        let opened = visits::opened(
+            conn,
+            who.id,
+            Kind::Project,
+            &found.iter().map(|f| f.1).collect::<Vec<_>>(),
+        )?;
+        similar = found
+            .into_iter()
+            .filter(|(_, id, _)| !opened.contains_key(id))
+            .map(|(_, _, item)| item)
+            .collect();
+    }
+    let shown_similar: HashSet<String> = similar.iter().map(|i| i.url.clone()).collect();
+
+    // Projects of followed cities and themes.
+    let city_ids: Vec<i32> = cities::table
+        .filter(cities::slug.eq_any(&cities_followed))
+        .select(cities::id)
+        .load(conn)?;
+    let changed: Vec<(i32, String, i32, String, NaiveDateTime, NaiveDateTime)> = projects::table
+        .filter(projects::updated_at.gt(since))
+        .filter(projects::updated_at.le(until))
+        .filter(
+            projects::city_id
+                .eq_any(&city_ids)
+                .or(projects::theme.eq_any(&themes_followed)),
+        )
+        .order(projects::updated_at.desc())
+        .limit(200)
+        .select((
+            projects::id,
+            projects::title,
+            projects::city_id,
+            projects::theme,
+            projects::created_at,
+            projects::updated_at,
+        ))
+        .load(conn)?;
+    let opened = visits::opened(
+        conn,
+        who.id,
+        Kind::Project,
+        &changed.iter().map(|p| p.0).collect::<Vec<_>>(),
+    )?;
+    let names = city_names(conn)?;
+    let project_items: Vec<Item> = changed
+        .into_iter()
+        .filter(|(id, _, _, _, _, updated)| opened.get(id).is_none_or(|seen| seen < updated))
+        .map(|(id, title, city_id, theme, created, updated)| Item {
+            url: format!("{base}/projecten/{id}"),
+            title,
+            context: names.get(&city_id).cloned().unwrap_or_default(),
+            reason: if created == updated {
+                t("digest.reason.new_project")
+            } else {
+                t("digest.reason.changed_project")
+            }
+            .replace("{theme}", &t(&format!("theme.{theme}"))),
+        })
+        .filter(|item| !shown_similar.contains(&item.url))
+        .collect();
+
+    // Discussions: new ones about what they follow, and replies in followed threads.
+    let thread_items = threads_for(conn, who, &followed, since, until, &base, &t)?;
+    let (toolkit_items, adoption_items) =
+        toolkits_for(conn, who, &followed, since, until, &base, &t)?;
+
+    // Notifications the reader wants only in the digest.
+    let mut notification_items = Vec::new();
+    if who.notify == NotifyMail::Digest {
+        let rows: Vec<(i32, i32, String, String)> = notifications::table
+            .inner_join(threads::table)
+            .filter(notifications::user_id.eq(who.id))
+            .filter(notifications::mailed_at.is_null())
+            .filter(notifications::read_at.is_null())
+            .order(notifications::id)
+            .select((
+                notifications::id,
+                notifications::post_id,
+                notifications::kind,
+                threads::title,
+            ))
+            .load(conn)?;
+        for (id, _, kind, title) in &rows {
+            notification_items.push(Item {
+                url: format!("{base}/meldingen/{id}"),
+                title: title.clone(),
+                context: String::new(),
+                reason: t(&format!("digest.reason.notification.{kind}")),
+            });
+        }
+        if mark {
+            diesel::update(
+                notifications::table.filter(notifications::id.eq_any(rows.iter().map(|r| r.0))),
+            )
+            .set(notifications::mailed_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(conn)?;
+        }
+    }
+
+    let city_slug = who.city.as_ref().map(|c| c.1.clone()).unwrap_or_default();
+    let groups: Vec<Group> = [
+        group(
+            GroupKind::Similar,
+            similar,
+            format!("{base}/steden/{city_slug}"),
+        ),
+        group(
+            GroupKind::Notifications,
+            notification_items,
+            format!("{base}/meldingen"),
+        ),
+        group(
+            GroupKind::Projects,
+            project_items,
+            format!("{base}/account/volgen"),
+        ),
+        group(
+            GroupKind::Threads,
+            thread_items,
+            format!("{base}/discussies"),
+        ),
+        group(
+            GroupKind::Toolkits,
+            toolkit_items,
+            format!("{base}/toolkits"),
+        ),
+        group(
+            GroupKind::Adoptions,
+            adoption_items,
+            format!("{base}/toolkits"),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if groups.is_empty() {
+        return Ok(None);
+    }
+    let items = groups.iter().map(|g| g.items.len() + g.more).sum();
+    Ok(Some(Digest {
+        name: who.name.clone(),
+        city: who.city.as_ref().map(|c| c.2.clone()),
+        groups,
+        inactive: who.inactive,
+        items,
+    }))
+}
+
+fn city_names(conn: &mut DbConnection) -> AppResult<HashMap<i32, String>> {
+    Ok(cities::table
+        .select((cities::id, cities::name))
+        .load::<(i32, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Projects of other cities changed in the window that matchmaking lists among the
+/// comparable pilots of a project of `city_id`, best match first, each with its
+/// reason — once per city and language in a run.
+fn similar_for_city(
+    conn: &mut DbConnection,
+    context: &mut Context,
+    city_id: i32,
+    lang: Lang,
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+) -> AppResult<Vec<(f32, i32, Item)>> {
+    if let Some(found) = context.similar.get(&(city_id, lang)) {
+        return Ok(found.clone());
+    }
+    let recent: Vec<(i32, String, i32)> = projects::table
+        .filter(projects::updated_at.gt(since))
+        .filter(projects::updated_at.le(until))
+        .filter(projects::city_id.ne(city_id))
+        .order(projects::updated_at.desc())
+        .limit(RECENT_PROJECTS)
+        .select((projects::id, projects::title, projects::city_id))
+        .load(conn)?;
+    let names = city_names(conn)?;
+    let mut found: Vec<(f32, i32, Item)> = Vec::new();
+    for (id, title, their_city) in recent {
+        let views = crate::matchmaking::view::similar_views(
+            conn,
+            context.matchmaking,
+            context.catalogs,
+            lang,
+            id,
+            crate::matchmaking::MAX_LIMIT as usize,
+        )?;
+        let Some(best) = views
+            .into_iter()
+            .filter(|v| names.get(&city_id) == Some(&v.project.city.name))
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+        else {
+            continue;
+        };
+        let because = best
+            .reasons
+            .iter()
+            .map(|r| r.text.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let reason = context.catalogs.format(
+            lang,
+            "digest.reason.similar",
+            &[("yours", &best.project.title), ("why", &because)],
+        );
+        found.push((
+            best.score,
+            id,
+            Item {
+                url: format!("{}/projecten/{id}", context.public_url),
+                title,
+                context: names.get(&their_city).cloned().unwrap_or_default(),
+                reason,
+            },
+        ));
+    }
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    context.similar.insert((city_id, lang), found.clone());
+    Ok(found)
+}
+
+fn threads_for(
+    conn: &mut DbConnection,
+    who: &Recipient,
+    followed: &[crate::follows::Following],
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+    base: &str,
+    t: &impl Fn(&str) -> String,
+) -> AppResult<Vec<Item>> {
+    let about: Vec<(String, String)> = followed
+        .iter()
+        .filter(|f| f.kind != Followed::Thread)
+        .map(|f| (f.kind.slug().to_owned(), f.key.clone()))
+        .collect();
+    let thread_ids: Vec<i32> = followed
+        .iter()
+        .filter(|f| f.kind == Followed::Thread)
+        .filter_map(|f| f.key.parse().ok())
+        .collect();
+    type Row = (
+        i32,
+        String,
+        String,
+        String,
+        Option<i32>,
+        NaiveDateTime,
+        NaiveDateTime,
+    );
+    let rows: Vec<Row> = threads::table
+        .filter(threads::last_post_at.gt(since))
+        .filter(threads::last_post_at.le(until))
+        .order(threads::last_post_at.desc())
+        .limit(500)
+        .select((
+            threads::id,
+            threads::title,
+            threads::about_kind,
+            threads::about_key,
+            threads::author_id,
+            threads::created_at,
+            threads::last_post_at,
+        ))
+        .load(conn)?;
+    let opened = visits::opened(
+        conn,
+        who.id,
+        Kind::Thread,
+        &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, _, _, author, _, _)| *author != Some(who.id))
+        .filter_map(|(id, title, kind, key, _, created, last)| {
+            if opened.get(&id).is_some_and(|seen| *seen >= last) {
+                return None;
+            }
+            let new_about_followed =
+                created > since && about.iter().any(|(k, v)| *k == kind && *v == key);
+            let reply_in_followed = thread_ids.contains(&id);
+            let reason = if new_about_followed {
+                t("digest.reason.new_thread")
+            } else if reply_in_followed {
+                t("digest.reason.replies")
+            } else {
+                return None;
+            };
+            Some(Item {
+                url: format!("{base}/discussies/{id}"),
+                title,
+                context: String::new(),
+                reason,
+            })
+        })
+        .collect())
+}
+
+/// New toolkits and new versions in followed pools and toolkits and those the reader's
+/// city uses; and other cities' adoptions of the toolkits their city uses.
+fn toolkits_for(
+    conn: &mut DbConnection,
+    who: &Recipient,
+    followed: &[crate::follows::Following],
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+    base: &str,
+    t: &impl Fn(&str) -> String,
+) -> AppResult<(Vec<Item>, Vec<Item>)> {
+    use crate::db::schema::pools;
+    let pool_slugs: Vec<String> = followed
+        .iter()
+        .filter(|f| f.kind == Followed::Pool)
+        .map(|f| f.key.clone())
+        .collect();
+    let mut toolkit_ids: Vec<i32> = followed
+        .iter()
+        .filter(|f| f.kind == Followed::Toolkit)
+        .filter_map(|f| f.key.parse().ok())
+        .collect();
+    let used: Vec<i32> = match &who.city {
+        Some((city_id, _, _)) => adoptions::table
+            .filter(adoptions::city_id.eq(city_id))
+            .filter(adoptions::status.ne("gestopt"))
+            .select(adoptions::toolkit_id)
+            .load(conn)?,
+        None => Vec::new(),
+    };
+    toolkit_ids.extend(&used);
+    type Row = (i32, String, i32, String, NaiveDateTime, NaiveDateTime);
+    let rows: Vec<Row> = toolkits::table
+        .inner_join(pools::table)
+        .filter(toolkits::updated_at.gt(since))
+        .filter(toolkits::updated_at.le(until))
+        .filter(
+            pools::slug
+                .eq_any(&pool_slugs)
+                .or(toolkits::id.eq_any(&toolkit_ids)),
+        )
+        .order(toolkits::updated_at.desc())
+        .select((
+            toolkits::id,
+            toolkits::title,
+            toolkits::version,
+            pools::name,
+            toolkits::created_at,
+            toolkits::updated_at,
+        ))
+        .load(conn)?;
+    let opened = visits::opened(
+        conn,
+        who.id,
+        Kind::Toolkit,
+        &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+    )?;
+    let toolkit_items = rows
+        .into_iter()
+        .filter(|(id, _, _, _, _, updated)| opened.get(id).is_none_or(|seen| seen < updated))
+        .map(|(id, title, version, pool, created, _)| Item {
+            url: format!("{base}/toolkits/{id}"),
+            title,
+            context: pool,
+            reason: if created > since {
+                t("digest.reason.new_toolkit")
+            } else {
+                t("digest.reason.new_version").replace("{n}", &version.to_string())
+            },
+        })
+        .collect();
+    let mut adoption_items = Vec::new();
+    if let Some((city_id, _, _)) = &who.city {
+        let rows: Vec<(i32, String, String, String)> = adoptions::table
+            .inner_join(toolkits::table)
+            .inner_join(cities::table)
+            .filter(adoptions::toolkit_id.eq_any(&used))
+            .filter(adoptions::city_id.ne(city_id))
+            .filter(adoptions::updated_at.gt(since))
+            .filter(adoptions::updated_at.le(until))
+            .order(adoptions::updated_at.desc())
+            .select((
+                toolkits::id,
+                toolkits::title,
+                cities::name,
+                adoptions::status,
+            ))
+            .load(conn)?;
+        adoption_items = rows
+            .into_iter()
+            .map(|(id, title, city, status)| Item {
+                url: format!("{base}/toolkits/{id}#gebruik"),
+                title,
+                reason: t(&format!("digest.reason.adoption.{status}")).replace("{city}", &city),
+                context: city,
+            })
+            .collect();
+    }
+    Ok((toolkit_items, adoption_items))
+}

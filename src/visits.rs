@@ -1,0 +1,48 @@
+//! What people opened on the site: a project, a discussion or a toolkit page seen by a
+//! signed-in person is recorded (one row per person and record, the last time), so the
+//! weekly digest leaves out what they already read.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::changes::Kind;
+use crate::db::schema::page_views;
+use crate::db::DbConnection;
+use crate::error::AppResult;
+
+/// Records that `user_id` opened `kind` `id` now.
+pub fn record(conn: &mut DbConnection, user_id: i32, kind: Kind, id: i32) -> AppResult<()> {
+    let now = Utc::now().naive_utc();
+    let row = page_views::table.find((user_id, kind.slug(), id));
+    let updated = diesel::update(row)
+        .set(page_views::viewed_at.eq(now))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(page_views::table)
+            .values((
+                page_views::user_id.eq(user_id),
+                page_views::kind.eq(kind.slug()),
+                page_views::record_id.eq(id),
+                page_views::viewed_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// When `user_id` last opened each of `ids` of `kind`.
+pub fn opened(
+    conn: &mut DbConnection,
+    user_id: i32,
+    kind: Kind,
+    ids: &[i32],
+) -> AppResult<std::collections::HashMap<i32, NaiveDateTime>> {
+    Ok(page_views::table
+        .filter(page_views::user_id.eq(user_id))
+        .filter(page_views::kind.eq(kind.slug()))
+        .filter(page_views::record_id.eq_any(ids))
+        .select((page_views::record_id, page_views::viewed_at))
+        .load::<(i32, NaiveDateTime)>(conn)?
+        .into_iter()
+        .collect())
+}

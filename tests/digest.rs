@@ -1,0 +1,270 @@
+//! Mail people keep reading: on Monday a member of Apeldoorn gets a digest naming
+//! Arnhem's new iVRI project with the reason it matches; a second run sends nothing; a
+//! week with nothing new sends nothing; every mail can be stopped in one click by a
+//! mail client without a session; a refusing relay and a restart lose and duplicate
+//! nothing; notifications are mailed at once.
+
+use std::time::Duration;
+
+use crate::specs;
+use crate::support::fixtures::signed_in_as;
+use crate::support::smtp::{Received, SmtpSink};
+use crate::support::{eventually, poll, TestApp};
+
+specs![
+    fresh:
+        a_member_gets_a_digest_naming_a_comparable_new_project_with_its_reason,
+        a_second_run_the_same_week_sends_nothing_and_an_empty_week_sends_nothing,
+        a_dry_run_says_what_would_be_sent_and_sends_nothing,
+        one_click_unsubscribe_works_from_a_mail_client_without_a_session,
+        a_refusing_relay_and_a_restart_lose_and_duplicate_no_mail,
+        a_question_to_a_city_is_mailed_to_its_editor_at_once;
+];
+
+/// Next Monday 07:05 on the Amsterdam clock, as RFC 3339: a moment the digest is due and
+/// everything made now lies in its week.
+fn next_monday() -> String {
+    let now = chrono::Utc::now();
+    let schedule = stadsmaat::digest::Schedule::default();
+    let due = schedule.due_in_week_of(now + chrono::Duration::days(7));
+    (due + chrono::Duration::minutes(5)).to_rfc3339()
+}
+
+fn run_digest(app: &TestApp, args: &[&str]) -> String {
+    let output = app
+        .command()
+        .arg("digest")
+        .args(args)
+        .output()
+        .expect("digest");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn header<'a>(mail: &'a Received, name: &str) -> Option<&'a str> {
+    mail.data
+        .lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(": ")))
+}
+
+/// The mail's text as written: quoted-printable soft breaks and escapes undone.
+fn decoded(mail: &Received) -> String {
+    let joined = mail.data.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' {
+            if let Some(hex) = joined.get(i + 1..i + 3) {
+                if let Ok(b) = u8::from_str_radix(hex, 16) {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Arnhem adds an iVRI project like Apeldoorn's Talking Traffic pilot.
+fn arnhem_adds_ivris(app: &TestApp) -> i64 {
+    let arnhem = signed_in_as(app, "verkeer@arnhem.nl", &["--city", "arnhem"]);
+    let res = arnhem.post(
+        "/projecten/nieuw",
+        &[
+            ("title", "iVRI's op de Velperweg"),
+            (
+                "description",
+                "Arnhem vervangt de verkeerslichten op de Velperweg door intelligente \
+                 verkeersregelinstallaties (iVRI's) van Talking Traffic, die met auto's, \
+                 fietsers en bussen communiceren voor een betere doorstroming.",
+            ),
+            ("theme", "mobility"),
+            ("stage", "pilot"),
+            ("version", ""),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let id: i64 = res
+        .header("location")
+        .and_then(|l| l.strip_prefix("/projecten/"))
+        .and_then(|id| id.parse().ok())
+        .expect("the new project");
+    eventually("matchmaking has the new project", || {
+        let (_, body) = app.get_json(&format!("/api/v1/projects/{id}/similar?limit=10"));
+        body["results"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|s| s["project"]["city"]["slug"] == "apeldoorn"))
+    });
+    id
+}
+
+fn smtp_app(app: &mut TestApp, sink: &SmtpSink) -> TestApp {
+    let backend = app.backend;
+    app.stop();
+    TestApp::start_with(backend, &[("SMTP_URL", &sink.url())])
+}
+
+fn digests_to<'a>(mails: &'a [Received], to: &str) -> Vec<&'a Received> {
+    mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == to))
+        .filter(|m| header(m, "List-Id").is_some_and(|l| l.contains("digest.")))
+        .collect()
+}
+
+fn a_member_gets_a_digest_naming_a_comparable_new_project_with_its_reason(app: &mut TestApp) {
+    let sink = SmtpSink::start();
+    let app = smtp_app(app, &sink);
+    signed_in_as(&app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
+    arnhem_adds_ivris(&app);
+    let output = run_digest(&app, &["--at", &next_monday()]);
+    assert!(output.contains("all mail delivered"), "{output}");
+    let mails = sink.received();
+    let digest = digests_to(&mails, "lid@apeldoorn.nl");
+    assert_eq!(digest.len(), 1, "one digest: {output}");
+    let mail = digest[0];
+    let text = decoded(mail);
+    assert!(text.contains("Nieuw en vergelijkbaar met uw projecten"), "{text}");
+    assert!(text.contains("iVRI's op de Velperweg") || text.contains("iVRI&#x27;s op de Velperweg"), "{text}");
+    assert!(text.contains("Lijkt op uw") && text.contains("Talking Traffic"), "the reason: {text}");
+    assert!(text.contains("Content-Type: text/plain") && text.contains("Content-Type: text/html"), "both parts");
+    let unsubscribe = header(mail, "List-Unsubscribe").expect("List-Unsubscribe");
+    assert!(unsubscribe.starts_with(&format!("<{}/afmelden/", app.base_url)), "{unsubscribe}");
+    assert_eq!(header(mail, "List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+    assert!(header(mail, "Message-ID").is_some());
+    assert!(header(mail, "Subject").is_some_and(|s| s.contains("Stadsmaat")));
+}
+
+fn a_second_run_the_same_week_sends_nothing_and_an_empty_week_sends_nothing(app: &mut TestApp) {
+    let sink = SmtpSink::start();
+    let app = smtp_app(app, &sink);
+    signed_in_as(&app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
+    // Someone who follows nothing and belongs to no city has nothing new.
+    signed_in_as(&app, "stil@example.nl", &[]);
+    arnhem_adds_ivris(&app);
+    let at = next_monday();
+    run_digest(&app, &["--at", &at]);
+    let after_first = sink.received();
+    assert_eq!(digests_to(&after_first, "lid@apeldoorn.nl").len(), 1);
+    assert!(digests_to(&after_first, "stil@example.nl").is_empty(), "no empty digest");
+    let output = run_digest(&app, &["--at", &at]);
+    assert!(output.contains("queued 0"), "{output}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sink.received().len(), after_first.len(), "nothing sent twice");
+}
+
+fn a_dry_run_says_what_would_be_sent_and_sends_nothing(app: &mut TestApp) {
+    signed_in_as(app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
+    arnhem_adds_ivris(app);
+    let at = next_monday();
+    let before = app.outbox().len();
+    let output = run_digest(app, &["--dry-run", "--at", &at]);
+    assert!(output.contains("lid@apeldoorn.nl") && output.contains("would send 1"), "{output}");
+    assert!(output.contains("[similar] iVRI's op de Velperweg"), "{output}");
+    assert_eq!(app.outbox().len(), before, "nothing sent");
+    // Not marked either: the real run sends it.
+    let output = run_digest(app, &["--at", &at]);
+    assert!(output.contains("queued 1"), "{output}");
+}
+
+fn one_click_unsubscribe_works_from_a_mail_client_without_a_session(app: &mut TestApp) {
+    let sink = SmtpSink::start();
+    let app = smtp_app(app, &sink);
+    signed_in_as(&app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
+    arnhem_adds_ivris(&app);
+    run_digest(&app, &["--at", &next_monday()]);
+    let mails = sink.received();
+    let mail = digests_to(&mails, "lid@apeldoorn.nl")[0];
+    let link = header(mail, "List-Unsubscribe")
+        .expect("header")
+        .trim_matches(['<', '>'])
+        .to_owned();
+    let path = link.trim_start_matches(&app.base_url).to_owned();
+    // A GET only shows the button.
+    let (status, page) = app.get(&path);
+    assert_eq!(status, 200);
+    assert!(page.contains("Afmelden") && page.contains("voorkeuren"));
+    // What a mail client sends: no cookie, no CSRF token, no Origin.
+    let response = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+        .post(&link)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send("List-Unsubscribe=One-Click")
+        .expect("post");
+    assert!(response.status().is_success(), "{}", response.status());
+    // The next week brings something new, but no digest for them.
+    arnhem_adds_more(&app);
+    let next = {
+        let schedule = stadsmaat::digest::Schedule::default();
+        let due = schedule.due_in_week_of(chrono::Utc::now() + chrono::Duration::days(14));
+        (due + chrono::Duration::minutes(5)).to_rfc3339()
+    };
+    run_digest(&app, &["--at", &next]);
+    assert_eq!(digests_to(&sink.received(), "lid@apeldoorn.nl").len(), 1, "stopped");
+    let (status, _) = app.get("/afmelden/0000000000000000000000000000000000000000000000000000000000000000");
+    assert_eq!(status, 404);
+}
+
+fn arnhem_adds_more(app: &TestApp) {
+    app.import_projects(vec![serde_json::json!({
+        "source_ref": "40.901", "city": "arnhem", "title": "Slimme verkeerslichten Arnhem-Noord",
+        "description": "Talking Traffic iVRI's in Arnhem-Noord.",
+        "description_origin": "report", "theme": "mobility", "stage": "pilot"
+    })]);
+}
+
+fn a_refusing_relay_and_a_restart_lose_and_duplicate_no_mail(app: &mut TestApp) {
+    let sink = SmtpSink::start_refusing(2);
+    let mut app = smtp_app(app, &sink);
+    signed_in_as(&app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
+    arnhem_adds_ivris(&app);
+    let output = run_digest(&app, &["--at", &next_monday()]);
+    assert!(output.contains("queued 1") && output.contains("still waits"), "{output}");
+    assert!(digests_to(&sink.received(), "lid@apeldoorn.nl").is_empty());
+    app.restart();
+    // The server's sender retries after its pause; the relay accepts by then.
+    poll(
+        Duration::from_secs(90),
+        || format!("the digest never arrived:\n{}", app.log()),
+        || (!digests_to(&sink.received(), "lid@apeldoorn.nl").is_empty()).then_some(()),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(digests_to(&sink.received(), "lid@apeldoorn.nl").len(), 1, "exactly once");
+}
+
+fn a_question_to_a_city_is_mailed_to_its_editor_at_once(app: &mut TestApp) {
+    let sink = SmtpSink::start();
+    let app = smtp_app(app, &sink);
+    let asker = signed_in_as(&app, "vraag@arnhem.nl", &["--city", "arnhem"]);
+    signed_in_as(&app, "redactie@apeldoorn.nl", &["--city", "apeldoorn", "--editor"]);
+    let (_, project) = app.get_json("/api/v1/projects?source_ref=6.3");
+    let id = project["results"][0]["id"].as_i64().expect("id");
+    let res = asker.post(
+        &format!("/discussies/nieuw?over=project:{id}&aan=apeldoorn"),
+        &[("title", "Hoe liep de aanbesteding?"), ("body", "Graag uw ervaring.")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let mail = poll(
+        Duration::from_secs(20),
+        || format!("no notification mail: {:?}", sink.received()),
+        || {
+            sink.received().into_iter().find(|m| {
+                m.to.iter().any(|t| t == "redactie@apeldoorn.nl")
+                    && header(m, "List-Id").is_some_and(|l| l.contains("notifications."))
+            })
+        },
+    );
+    let text = decoded(&mail);
+    assert!(text.contains("stelde uw stad een vraag") && text.contains("Hoe liep de aanbesteding?"), "{text}");
+    assert_eq!(header(&mail, "List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+}
