@@ -17,6 +17,7 @@ mod mail;
 mod matchmaking;
 mod pages;
 mod search;
+mod smtp;
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -95,6 +96,7 @@ fn main() {
         forum::specs(),
         instances::specs(),
         mail::specs(),
+        smtp::specs(),
         matchmaking::specs(),
     ]
     .into_iter()
