@@ -119,6 +119,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Everything `serve` needs, with the shipped inventory imported on first start and the
 /// derived data (index, network) caught up with the database before the first request.
 pub fn prepare(mut config: Config) -> Result<Application, String> {
+    // First, so a bad SMTP_URL or STADSMAAT_SMTP_CA stops start-up before any work.
+    let transport = crate::mail::transport::Transport::with_ca(
+        config.smtp_url.as_deref(),
+        config.smtp_ca.as_deref(),
+        config.outbox_dir(),
+    )?;
     crate::auth::password::prepare_hashing();
     // The inventory is parsed once: loaded on the first start, described on /over.
     let (db, shipped) = open_with_inventory(&config)?;
@@ -178,10 +184,6 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
     jobs.spawn(
         Arc::new(crate::search::indexer::IndexWatchdog(search.clone())),
         &[],
-    )?;
-    let transport = crate::mail::transport::Transport::from_config(
-        config.smtp_url.as_deref(),
-        config.outbox_dir(),
     )?;
     let from = config
         .mail_from

@@ -17,6 +17,9 @@ pub struct Config {
     pub backend: Backend,
     /// `SMTP_URL`: deliver mail over SMTP; without it mail goes to `outbox/`.
     pub smtp_url: Option<String>,
+    /// `STADSMAAT_SMTP_CA`: a PEM file of root certificates to trust for the SMTP
+    /// server besides the built-in ones (a municipality's internal authority).
+    pub smtp_ca: Option<PathBuf>,
     /// `STADSMAAT_MAIL_FROM`: the sender of every message.
     pub mail_from: String,
     /// `STADSMAAT_PUBLIC_URL`: the address users reach the site at, for links in mail.
@@ -68,6 +71,7 @@ impl Config {
             data_dir,
             backend,
             smtp_url: None,
+            smtp_ca: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             public_url: None,
             instance: String::new(),

@@ -35,10 +35,16 @@ struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
 
-    /// SMTP server for outgoing mail (smtp://[user:password@]host[:port]); without it,
-    /// mail is written to the data dir's outbox/.
+    /// SMTP server for outgoing mail: smtps://[user:password@]host[:port] (implicit TLS)
+    /// or smtp://[user:password@]host[:port][?tls=required|none] (STARTTLS; see
+    /// README.md); without it, mail is written to the data dir's outbox/.
     #[arg(long, global = true, env = "SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+
+    /// PEM file of root certificates to trust for the SMTP server, besides the built-in
+    /// ones (an internal certificate authority).
+    #[arg(long, global = true, env = "STADSMAAT_SMTP_CA", value_name = "FILE")]
+    smtp_ca: Option<PathBuf>,
 
     /// Sender address of outgoing mail.
     #[arg(long, global = true, env = "STADSMAAT_MAIL_FROM", default_value = stadsmaat::config::DEFAULT_MAIL_FROM)]
@@ -146,6 +152,7 @@ fn main() -> ExitCode {
     let result = Config::new(cli.bind, cli.data_dir, cli.database_url)
         .map(|config| Config {
             smtp_url: cli.smtp_url,
+            smtp_ca: cli.smtp_ca,
             mail_from: cli.mail_from,
             public_url: cli.public_url,
             upload_limit: cli.upload_limit,

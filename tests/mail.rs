@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::session::{Session, PASSWORD};
+use crate::support::session::register;
 use crate::support::smtp::SmtpSink;
 use crate::support::{poll, TestApp};
 
@@ -11,19 +11,6 @@ use crate::specs;
 specs![
     fresh: every_message_carries_its_own_message_id, a_slow_relay_receives_each_message_once
 ];
-
-fn register(app: &TestApp, email: &str) {
-    let res = Session::new(app).post(
-        "/registreren",
-        &[
-            ("name", "Post Bode"),
-            ("email", email),
-            ("password", PASSWORD),
-            ("password_again", PASSWORD),
-        ],
-    );
-    assert!(res.status < 400, "{}", res.body);
-}
 
 fn header<'a>(data: &'a str, name: &str) -> Option<&'a str> {
     data.lines()

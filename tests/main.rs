@@ -18,6 +18,7 @@ mod matchmaking;
 mod pages;
 mod pools;
 mod search;
+mod smtp;
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -97,6 +98,7 @@ fn main() {
         pools::specs(),
         instances::specs(),
         mail::specs(),
+        smtp::specs(),
         matchmaking::specs(),
     ]
     .into_iter()

@@ -227,6 +227,7 @@ impl TestApp {
         let mut cmd = Command::new(binary());
         cmd.env_remove("DATABASE_URL")
             .env_remove("SMTP_URL")
+            .env_remove("STADSMAAT_SMTP_CA")
             .env_remove("STADSMAAT_BIND")
             .env("STADSMAAT_DATA_DIR", self.data_dir.path())
             .env("RUST_LOG", "info");

@@ -287,3 +287,18 @@ impl TestApp {
         );
     }
 }
+
+/// Registers an account for `email` in a fresh browser; the app queues one message to it
+/// (the confirmation link).
+pub fn register(app: &TestApp, email: &str) {
+    let res = Session::new(app).post(
+        "/registreren",
+        &[
+            ("name", "Post Bode"),
+            ("email", email),
+            ("password", PASSWORD),
+            ("password_again", PASSWORD),
+        ],
+    );
+    assert!(res.status < 400, "{}", res.body);
+}
