@@ -1,5 +1,5 @@
 //! Small text helpers shared across areas: ASCII folding, slugs, HTML escaping, the
-//! records of shipped tab-separated data.
+//! records of shipped tab-separated data, hex digests.
 
 /// Folds the Latin letters with diacritics that Dutch uses (é, ë, ï, ó, …) to ASCII;
 /// other characters pass through unchanged.
@@ -69,6 +69,17 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// Bytes as lower-case hexadecimal (tokens, SHA-256 digests).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
+use crate::text::hex;
 
 /// 32 random bytes from the operating system, hex-encoded (64 characters).
 pub fn random_token() -> AppResult<String> {
@@ -55,14 +56,6 @@ pub fn redact_links(text: &str) -> String {
         }
     }
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]
