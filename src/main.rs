@@ -48,6 +48,17 @@ struct Cli {
     #[arg(long, global = true, env = "STADSMAAT_PUBLIC_URL")]
     public_url: Option<String>,
 
+    /// How SQLite commits reach the disk: `full` syncs every commit (survives a power
+    /// cut); `normal` is faster but may lose the last commits in a power cut.
+    #[arg(
+        long,
+        global = true,
+        env = "STADSMAAT_SQLITE_SYNC",
+        default_value = "full",
+        value_name = "full|normal"
+    )]
+    sqlite_sync: stadsmaat::db::Synchronous,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -115,6 +126,7 @@ fn main() -> ExitCode {
             smtp_url: cli.smtp_url,
             mail_from: cli.mail_from,
             public_url: cli.public_url,
+            sqlite_sync: cli.sqlite_sync,
             ..config
         })
         .and_then(|config| match command {
