@@ -1,4 +1,5 @@
-//! The `stadsmaat` command: `serve` (the default), `import`, `reindex` and `user create`.
+//! The `stadsmaat` command: `serve` (the default), `import`, `reindex`, `user create`,
+//! `backup` and `restore`.
 //! Thin: it parses the command line and calls into the library.
 
 use std::io::IsTerminal;
@@ -75,6 +76,17 @@ enum Command {
     },
     /// Rebuild the search index from the database (with the server stopped).
     Reindex,
+    /// Write a backup archive (a consistent database snapshot, the uploads, a manifest)
+    /// while the server runs; gzip-compressed unless FILE ends in .tar.
+    Backup {
+        /// The archive to write, such as /var/backups/stadsmaat.tar.gz.
+        file: PathBuf,
+    },
+    /// Restore a backup archive into an empty or new data directory (--data-dir).
+    Restore {
+        /// The archive `stadsmaat backup` wrote.
+        file: PathBuf,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -133,6 +145,12 @@ fn main() -> ExitCode {
             Command::Serve => serve(config),
             Command::Import { file } => import(config, &file),
             Command::Reindex => reindex(config),
+            Command::Backup { file } => {
+                stadsmaat::backup::backup(&config, &file).map(|report| println!("{report}"))
+            }
+            Command::Restore { file } => {
+                stadsmaat::backup::restore(&config, &file).map(|report| println!("{report}"))
+            }
             Command::User {
                 command:
                     UserCommand::Create {

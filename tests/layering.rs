@@ -1,5 +1,5 @@
 //! The shared core imports no domain area: `web`, `db`, `auth`, `jobs`, the change log,
-//! errors, configuration and text helpers sit below cities, projects, search,
+//! backups, errors, configuration and text helpers sit below cities, projects, search,
 //! matchmaking, accounts, mail and the areas still to come. An area may use the core and
 //! other areas; the core only itself. (`app.rs`, the composition root, sits above all.)
 
@@ -16,6 +16,7 @@ const CORE: &[&str] = &[
     "web",
     "db",
     "auth",
+    "backup",
     "jobs",
     "changes",
     "revisions",

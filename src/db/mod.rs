@@ -28,6 +28,9 @@ pub enum DbConnection {
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// The SQLite file's name in the data directory.
+pub const SQLITE_FILE: &str = "stadsmaat.sqlite3";
+
 /// Where the data lives: a SQLite file or a PostgreSQL server.
 #[derive(Clone, Debug)]
 pub enum Backend {
@@ -42,7 +45,7 @@ impl Backend {
     pub fn from_config(database_url: Option<&str>, data_dir: &Path) -> Result<Self, String> {
         match database_url {
             None => Ok(Backend::Sqlite {
-                path: data_dir.join("stadsmaat.sqlite3"),
+                path: data_dir.join(SQLITE_FILE),
             }),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Ok(Backend::Postgres { url: url.to_owned() })
