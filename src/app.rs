@@ -30,7 +30,7 @@ pub fn open_database(config: &Config) -> Result<Database, String> {
             config.data_dir.display()
         )
     })?;
-    let db = Database::open(config.backend.clone())?;
+    let db = Database::open_with(config.backend.clone(), config.sqlite_sync)?;
     tracing::info!(backend = db.backend().name(), "database ready");
     Ok(db)
 }

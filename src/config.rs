@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::db::Backend;
+use crate::db::{Backend, Synchronous};
 
 pub const DEFAULT_MAIL_FROM: &str = "Stadsmaat <noreply@stadsmaat.localhost>";
 
@@ -15,6 +15,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The database: SQLite in `data_dir` unless `DATABASE_URL` says otherwise.
     pub backend: Backend,
+    /// `STADSMAAT_SQLITE_SYNC`: how SQLite commits reach the disk (`full` by default).
+    pub sqlite_sync: Synchronous,
     /// `SMTP_URL`: deliver mail over SMTP; without it mail goes to `outbox/`.
     pub smtp_url: Option<String>,
     /// `STADSMAAT_SMTP_CA`: a PEM file of root certificates to trust for the SMTP
@@ -70,6 +72,7 @@ impl Config {
             bind,
             data_dir,
             backend,
+            sqlite_sync: Synchronous::default(),
             smtp_url: None,
             smtp_ca: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),

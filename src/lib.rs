@@ -20,13 +20,15 @@
 //!     project editing lives with [`projects`] (`projects::edit`);
 //!   - [`mail`]: the durable mail queue and its SMTP or outbox transport.
 //! - Shared core: [`auth`] (sessions, CSRF, passwords, throttling, the authorization
-//!   policy), [`config`], [`db`] (SQLite or PostgreSQL, migrations, pool),
-//!   [`error`] (the one error type and its HTTP mapping), [`text`] (slugs, folding),
-//!   [`uploads`] (attachments: type by content, limits, safe names, storage, text).
+//!   policy), [`backup`] (the `backup` and `restore` commands' archive), [`config`],
+//!   [`db`] (SQLite or PostgreSQL, migrations, pool), [`error`] (the one error type and
+//!   its HTTP mapping), [`text`] (slugs, folding), [`uploads`] (attachments: type by
+//!   content, limits, safe names, storage, text).
 
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod changes;
 pub mod cities;
 pub mod config;

@@ -1,4 +1,5 @@
-//! The `stadsmaat` command: `serve` (the default), `import`, `reindex` and `user create`.
+//! The `stadsmaat` command: `serve` (the default), `import`, `reindex`, `user create`,
+//! `backup` and `restore`.
 //! Thin: it parses the command line and calls into the library.
 
 use std::io::IsTerminal;
@@ -76,6 +77,17 @@ struct Cli {
     )]
     digest_at: String,
 
+    /// How SQLite commits reach the disk: `full` syncs every commit (survives a power
+    /// cut); `normal` is faster but may lose the last commits in a power cut.
+    #[arg(
+        long,
+        global = true,
+        env = "STADSMAAT_SQLITE_SYNC",
+        default_value = "full",
+        value_name = "full|normal"
+    )]
+    sqlite_sync: stadsmaat::db::Synchronous,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -102,6 +114,17 @@ enum Command {
         /// The moment to compose for, RFC 3339 (such as 2026-12-07T07:00:00+01:00).
         #[arg(long, value_name = "RFC3339-TIME")]
         at: Option<String>,
+    },
+    /// Write a backup archive (a consistent database snapshot, the uploads, a manifest)
+    /// while the server runs; gzip-compressed unless FILE ends in .tar.
+    Backup {
+        /// The archive to write, such as /var/backups/stadsmaat.tar.gz.
+        file: PathBuf,
+    },
+    /// Restore a backup archive into an empty or new data directory (--data-dir).
+    Restore {
+        /// The archive `stadsmaat backup` wrote.
+        file: PathBuf,
     },
     /// Manage user accounts.
     User {
@@ -158,6 +181,7 @@ fn main() -> ExitCode {
             upload_limit: cli.upload_limit,
             pdftotext: cli.pdftotext,
             digest_at: cli.digest_at,
+            sqlite_sync: cli.sqlite_sync,
             ..config
         })
         .and_then(|config| match command {
@@ -165,6 +189,12 @@ fn main() -> ExitCode {
             Command::Import { file } => import(config, &file),
             Command::Reindex => reindex(config),
             Command::Digest { dry_run, at } => digest(config, dry_run, at.as_deref()),
+            Command::Backup { file } => {
+                stadsmaat::backup::backup(&config, &file).map(|report| println!("{report}"))
+            }
+            Command::Restore { file } => {
+                stadsmaat::backup::restore(&config, &file).map(|report| println!("{report}"))
+            }
             Command::User {
                 command:
                     UserCommand::Create {

@@ -1,5 +1,5 @@
-//! The command line: start-up on an empty data directory, restarts, `import`, and
-//! `user create`.
+//! The command line: start-up on an empty data directory, restarts, `import`,
+//! `user create`, and the SQLite durability setting.
 
 use std::io::Write;
 
@@ -20,6 +20,8 @@ specs! {
         user_create_makes_a_verified_administrator,
         user_create_refuses_weak_passwords_and_taken_addresses,
         user_create_places_people_in_cities_even_before_the_first_serve;
+    plain:
+        sqlite_sync_is_full_or_normal;
 }
 
 fn shipped_inventory() -> Value {
@@ -247,4 +249,35 @@ fn user_create_places_people_in_cities_even_before_the_first_serve(app: &mut Tes
     assert_eq!(moderator.get("/beheer/meldingen").status, 200);
     let (_, projects) = app.get_json("/api/v1/projects?per_page=1");
     assert_eq!(projects["total"], 434, "the inventory was loaded once");
+}
+
+/// `STADSMAAT_SQLITE_SYNC` (and `--sqlite-sync`) take `full` or `normal`; a typo is
+/// refused before anything opens, naming the choices.
+fn sqlite_sync_is_full_or_normal() {
+    let dir = crate::support::empty_dir("stadsmaat-sync-");
+    let run = |value: &str| {
+        std::process::Command::new(crate::support::binary())
+            .env_remove("DATABASE_URL")
+            .env("STADSMAAT_SQLITE_SYNC", value)
+            .args(["reindex", "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .expect("run")
+    };
+    let refused = run("fast");
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("expected full or normal"), "{why}");
+    assert!(
+        std::fs::read_dir(dir.path()).expect("dir").next().is_none(),
+        "nothing opened"
+    );
+    for value in ["normal", "full", "FULL"] {
+        let out = run(value);
+        assert!(
+            out.status.success(),
+            "{value}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

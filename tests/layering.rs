@@ -1,6 +1,6 @@
 //! The shared core imports no domain area: `web`, `db`, `auth`, `jobs`, the change log,
-//! errors, configuration, text helpers and uploads sit below cities, projects, search,
-//! matchmaking, accounts, mail and the areas still to come. An area may use the core and
+//! backups, errors, configuration, text helpers and uploads sit below cities, projects,
+//! search, matchmaking, accounts, mail and the areas still to come. An area may use the core and
 //! other areas; the core only itself. (`app.rs`, the composition root, sits above all.)
 
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ const CORE: &[&str] = &[
     "web",
     "db",
     "auth",
+    "backup",
     "jobs",
     "changes",
     "revisions",

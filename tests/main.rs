@@ -7,6 +7,7 @@
 
 mod accounts;
 mod api;
+mod backup;
 mod browser;
 mod cli;
 mod dataset;
@@ -88,6 +89,7 @@ fn main() {
     let all: Vec<Spec> = [
         api::specs(),
         accounts::specs(),
+        backup::specs(),
         pages::specs(),
         browser::specs(),
         search::specs(),

@@ -28,6 +28,9 @@ pub enum DbConnection {
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// The SQLite file's name in the data directory.
+pub const SQLITE_FILE: &str = "stadsmaat.sqlite3";
+
 /// Where the data lives: a SQLite file or a PostgreSQL server.
 #[derive(Clone, Debug)]
 pub enum Backend {
@@ -42,7 +45,7 @@ impl Backend {
     pub fn from_config(database_url: Option<&str>, data_dir: &Path) -> Result<Self, String> {
         match database_url {
             None => Ok(Backend::Sqlite {
-                path: data_dir.join("stadsmaat.sqlite3"),
+                path: data_dir.join(SQLITE_FILE),
             }),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Ok(Backend::Postgres { url: url.to_owned() })
@@ -64,11 +67,45 @@ impl Backend {
     }
 }
 
+/// How SQLite waits for the disk at each commit (`PRAGMA synchronous`). `Full`, the
+/// default, syncs the write-ahead log at every commit, so a committed change survives a
+/// power cut; `Normal` syncs only at checkpoints: commits are faster and the file stays
+/// consistent, but the last commits before a power cut or operating-system crash (not a
+/// crash of the process) may be lost. PostgreSQL ignores it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Synchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl std::str::FromStr for Synchronous {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "full" => Ok(Synchronous::Full),
+            "normal" => Ok(Synchronous::Normal),
+            _ => Err(format!("expected full or normal, got {value:?}")),
+        }
+    }
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
 /// Opens connections of the configured backend for the pool. SQLite connections get
 /// their pragmas here because they are per connection.
 #[derive(Debug)]
 pub struct Manager {
     backend: Backend,
+    synchronous: Synchronous,
 }
 
 impl ManageConnection for Manager {
@@ -82,10 +119,11 @@ impl ManageConnection for Manager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 // busy_timeout first, so a second writer waits instead of failing with
                 // SQLITE_BUSY; WAL itself is set once in `Database::open`.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = {}; \
                      PRAGMA foreign_keys = ON;",
-                )
+                    self.synchronous.pragma()
+                ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -133,8 +171,14 @@ pub struct Database {
 }
 
 impl Database {
-    /// Connects, creating the SQLite file if needed, and runs pending migrations.
+    /// Connects, creating the SQLite file if needed, and runs pending migrations; SQLite
+    /// commits are durable ([`Synchronous::Full`]).
     pub fn open(backend: Backend) -> Result<Self, String> {
+        Self::open_with(backend, Synchronous::default())
+    }
+
+    /// [`Database::open`] with the operator's choice of SQLite durability.
+    pub fn open_with(backend: Backend, synchronous: Synchronous) -> Result<Self, String> {
         if let Backend::Sqlite { path } = &backend {
             enable_wal(path)?;
         }
@@ -148,6 +192,7 @@ impl Database {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager {
                 backend: backend.clone(),
+                synchronous,
             })
             .map_err(|e| format!("cannot connect to the {} database: {e}", backend.name()))?;
         let db = Database { pool, backend };
@@ -276,4 +321,38 @@ fn enable_wal(path: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
         .map_err(|e| format!("cannot enable WAL on {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pooled connection commits with the chosen durability; full unless told.
+    #[test]
+    fn connections_use_the_chosen_synchronous_mode() {
+        #[derive(diesel::QueryableByName)]
+        struct Mode {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("t.sqlite3");
+        for (open, expected) in [(None, 2), (Some(Synchronous::Normal), 1)] {
+            let backend = Backend::Sqlite { path: path.clone() };
+            let db = match open {
+                None => Database::open(backend),
+                Some(mode) => Database::open_with(backend, mode),
+            }
+            .expect("open");
+            let mut conn = db.connection().expect("conn");
+            let mode: Mode = diesel::RunQueryDsl::get_result(
+                diesel::sql_query("PRAGMA synchronous"),
+                &mut *conn,
+            )
+            .expect("pragma");
+            assert_eq!(mode.synchronous, expected, "{open:?}");
+        }
+        assert_eq!("NORMAL".parse(), Ok(Synchronous::Normal));
+        assert!("fast".parse::<Synchronous>().is_err());
+    }
 }

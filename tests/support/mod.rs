@@ -140,6 +140,14 @@ pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_stadsmaat")
 }
 
+/// A new empty temporary directory, removed when dropped.
+pub fn empty_dir(prefix: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("temp dir")
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -155,10 +163,12 @@ impl TestApp {
 
     /// A fresh app whose commands also get `env`.
     pub fn start_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
-        let data_dir = tempfile::Builder::new()
-            .prefix("stadsmaat-test-")
-            .tempdir()
-            .expect("temp dir");
+        Self::start_in(backend, empty_dir("stadsmaat-test-"), env)
+    }
+
+    /// An app on a data directory prepared beforehand (a restored backup, say); on
+    /// PostgreSQL with an empty schema of its own.
+    pub fn start_in(backend: Backend, data_dir: TempDir, env: &[(&str, &str)]) -> TestApp {
         let pg_schema = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(PgSchema::create(
@@ -193,10 +203,7 @@ impl TestApp {
 
     /// The second instance of [`TestApp::start_beside`], not yet started.
     fn beside(&self, env: &[(&str, &str)]) -> TestApp {
-        let data_dir = tempfile::Builder::new()
-            .prefix("stadsmaat-test-b-")
-            .tempdir()
-            .expect("temp dir");
+        let data_dir = empty_dir("stadsmaat-test-b-");
         let database = match &self.pg_schema {
             Some(schema) => schema.url(),
             None => format!(
