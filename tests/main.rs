@@ -11,6 +11,7 @@ mod backup;
 mod browser;
 mod cli;
 mod dataset;
+mod digest;
 mod forum;
 mod instances;
 mod layering;
@@ -100,6 +101,7 @@ fn main() {
         pools::specs(),
         instances::specs(),
         mail::specs(),
+        digest::specs(),
         smtp::specs(),
         matchmaking::specs(),
     ]

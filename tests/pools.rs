@@ -476,7 +476,7 @@ fn attachments_download_as_files_no_browser_runs(app: &mut TestApp) {
     let res = app.get_response(&url);
     assert_eq!(res.status, 200);
     assert_eq!(res.body, csv);
-    assert_eq!(res.header("content-type"), Some("text/csv"));
+    assert_eq!(res.header("content-type"), Some("text/csv; charset=utf-8"));
     let disposition = res.header("content-disposition").unwrap_or("");
     assert!(disposition.starts_with("attachment;"), "{disposition}");
     assert!(

@@ -319,8 +319,21 @@ fn enable_wal(path: &Path) -> Result<(), String> {
     }
     let mut conn = SqliteConnection::establish(&path.to_string_lossy())
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
-        .map_err(|e| format!("cannot enable WAL on {}: {e}", path.display()))
+    conn.batch_execute("PRAGMA busy_timeout = 5000;")
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    // Switching the journal mode needs the file to itself, and SQLite answers "locked"
+    // at once (without its busy handler) while another process is migrating it, as when
+    // two instances start together. Once the file is in WAL mode nothing is left to do.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match conn.batch_execute("PRAGMA journal_mode = WAL;") {
+            Ok(()) => return Ok(()),
+            Err(e) if std::time::Instant::now() < deadline && e.to_string().contains("locked") => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(format!("cannot enable WAL on {}: {e}", path.display())),
+        }
+    }
 }
 
 #[cfg(test)]

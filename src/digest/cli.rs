@@ -3,7 +3,6 @@
 //! exits. A second run for the same week sends nothing: the week's markers decide.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -15,13 +14,13 @@ use crate::web::render::Renderer;
 
 /// How long the command keeps delivering before it gives up and leaves the rest to the
 /// server's mail sender.
-const DELIVERY_LIMIT: Duration = Duration::from_secs(300);
 
 /// A run's summary for the operator.
 pub struct Summary {
     report: Report,
     dry_run: bool,
-    delivered: bool,
+    /// Mail still in the queue after the run's delivery pass.
+    waiting: i64,
     week: String,
 }
 
@@ -37,18 +36,25 @@ impl std::fmt::Display for Summary {
             self.week, self.report.sent, self.report.empty, self.report.already
         )?;
         if !self.dry_run {
-            let state = if self.delivered {
-                "all mail delivered"
-            } else {
-                "some mail still waits (the server's sender retries it)"
-            };
-            write!(f, "; {state}")?;
+            match self.waiting {
+                0 => write!(f, "; all mail delivered")?,
+                n => write!(
+                    f,
+                    "; {n} mail(s) still wait (the server's sender retries them)"
+                )?,
+            }
         }
         Ok(())
     }
 }
 
 pub fn run(config: &Config, at: DateTime<Utc>, dry_run: bool) -> Result<Summary, String> {
+    if config.public_url.as_deref().is_none_or(str::is_empty) && !dry_run {
+        tracing::warn!(
+            url = %config.public_url(),
+            "STADSMAAT_PUBLIC_URL is not set; links in the digest lead to this address"
+        );
+    }
     let (db, _) = crate::app::open_with_inventory(config)?;
     let schedule = Schedule::parse(&config.digest_at)?;
     let thesaurus = Arc::new(crate::search::thesaurus::Thesaurus::shipped());
@@ -65,7 +71,7 @@ pub fn run(config: &Config, at: DateTime<Utc>, dry_run: bool) -> Result<Summary,
     let report = digester
         .run(at, dry_run, &mut out)
         .map_err(|e| e.to_string())?;
-    let mut delivered = true;
+    let mut waiting = 0;
     if !dry_run && report.sent > 0 {
         let transport = crate::mail::transport::Transport::from_config(
             config.smtp_url.as_deref(),
@@ -77,23 +83,15 @@ pub fn run(config: &Config, at: DateTime<Utc>, dry_run: bool) -> Result<Summary,
             .map_err(|e| format!("STADSMAAT_MAIL_FROM {:?}: {e}", config.mail_from))?;
         let instance = format!("digest-command-{}", std::process::id());
         let sender = crate::mail::sender::MailSender::new(db.clone(), transport, from, instance);
-        let started = Instant::now();
-        delivered = loop {
-            match sender.run().map_err(|e| e.to_string())? {
-                Pass::More => continue,
-                Pass::Idle if crate::mail::due_count(&db).map_err(|e| e.to_string())? == 0 => {
-                    break true
-                }
-                Pass::Idle if started.elapsed() > DELIVERY_LIMIT => break false,
-                // Retries wait for their time; look again shortly.
-                Pass::Idle => std::thread::sleep(Duration::from_millis(500)),
-            }
-        };
+        // One pass over what is due; retries wait for their time, and the server's
+        // sender takes them then, so the command does not wait for them.
+        while let Pass::More = sender.run().map_err(|e| e.to_string())? {}
+        waiting = crate::mail::waiting_count(&db).map_err(|e| e.to_string())?;
     }
     Ok(Summary {
         week: Schedule::week(at),
         report,
         dry_run,
-        delivered,
+        waiting,
     })
 }

@@ -36,6 +36,8 @@ pub struct Recipient {
     pub notify: NotifyMail,
     /// Not seen on the site for three months: a monthly digest, saying why.
     pub inactive: bool,
+    /// When they signed up: what came before is not news to them.
+    pub joined: NaiveDateTime,
 }
 
 /// All who may get a digest: verified, digest on, address not failing.
@@ -92,6 +94,7 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
                     .and_then(|c| city_names.get(&c).map(|(s, n)| (c, s.clone(), n.clone()))),
                 notify,
                 inactive: now - last_seen > three_months,
+                joined: created,
             }
         })
         .collect())
@@ -220,7 +223,16 @@ pub fn compose(
         .filter(cities::slug.eq_any(&cities_followed))
         .select(cities::id)
         .load(conn)?;
-    let changed: Vec<(i32, String, i32, String, NaiveDateTime, NaiveDateTime)> = projects::table
+    type Changed = (
+        i32,
+        String,
+        i32,
+        String,
+        NaiveDateTime,
+        NaiveDateTime,
+        Option<i32>,
+    );
+    let changed: Vec<Changed> = projects::table
         .filter(projects::updated_at.gt(since))
         .filter(projects::updated_at.le(until))
         .filter(
@@ -237,6 +249,7 @@ pub fn compose(
             projects::theme,
             projects::created_at,
             projects::updated_at,
+            projects::created_by,
         ))
         .load(conn)?;
     let opened = visits::opened(
@@ -248,8 +261,10 @@ pub fn compose(
     let names = city_names(conn)?;
     let project_items: Vec<Item> = changed
         .into_iter()
-        .filter(|(id, _, _, _, _, updated)| opened.get(id).is_none_or(|seen| seen < updated))
-        .map(|(id, title, city_id, theme, created, updated)| Item {
+        .filter(|(id, _, _, _, _, updated, _)| opened.get(id).is_none_or(|seen| seen < updated))
+        // Their own new project is not news to them.
+        .filter(|(_, _, _, _, created, updated, by)| !(*by == Some(who.id) && created == updated))
+        .map(|(id, title, city_id, theme, created, updated, _)| Item {
             url: format!("{base}/projecten/{id}"),
             title,
             context: names.get(&city_id).cloned().unwrap_or_default(),

@@ -135,7 +135,11 @@ impl Digester<'_> {
         } else {
             chrono::Duration::days(7)
         };
-        let since = last.unwrap_or(until - window).max(until - MONTHLY);
+        // A first digest looks back a week, but not to before they joined: the inventory
+        // loaded when the platform started is not news to someone who signs up later.
+        let since = last
+            .unwrap_or((until - window).max(who.joined))
+            .max(until - MONTHLY);
         let digest = compose::compose(conn, context, who, since, until, !dry_run)?;
         let items = digest.as_ref().map_or(0, |d| d.items);
         if dry_run {

@@ -183,12 +183,12 @@ pub fn queue_mail(
     .map(|_| ())
 }
 
-/// Messages that could be delivered now (not given up on, not waiting for a retry).
-pub fn due_count(db: &crate::db::Database) -> AppResult<i64> {
+/// How many messages are still to be delivered, due now or waiting for a retry (those
+/// given up on after [`MAX_ATTEMPTS`] are not counted).
+pub fn waiting_count(db: &crate::db::Database) -> AppResult<i64> {
     let mut conn = db.connection()?;
     Ok(mail_queue::table
         .filter(mail_queue::attempts.lt(MAX_ATTEMPTS))
-        .filter(mail_queue::next_attempt_at.le(Utc::now().naive_utc()))
         .count()
         .get_result(&mut conn)?)
 }

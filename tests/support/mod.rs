@@ -238,6 +238,10 @@ impl TestApp {
             .env_remove("STADSMAAT_BIND")
             .env("STADSMAAT_DATA_DIR", self.data_dir.path())
             .env("RUST_LOG", "info");
+        // Links in mail a command sends (the digest) lead to where this app listens.
+        if !self.base_url.is_empty() {
+            cmd.env("STADSMAAT_PUBLIC_URL", &self.base_url);
+        }
         if let Some(schema) = &self.pg_schema {
             cmd.env("DATABASE_URL", schema.url());
         }

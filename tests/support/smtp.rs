@@ -67,6 +67,7 @@ pub struct SmtpSink {
     received: Arc<Mutex<Vec<Received>>>,
     connections: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
+    put_off: Arc<AtomicUsize>,
     ca_file: tempfile::NamedTempFile,
 }
 
@@ -95,10 +96,12 @@ impl SmtpSink {
         let received = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let put_off = Arc::new(AtomicUsize::new(0));
         let tls = options.tls;
         let sink = Arc::new(Shared {
             options,
             received: received.clone(),
+            put_off: put_off.clone(),
         });
         let (count, s) = (connections.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -121,12 +124,18 @@ impl SmtpSink {
             received,
             connections,
             stop,
+            put_off,
             ca_file,
         }
     }
 
     /// `smtps://127.0.0.1:PORT` for a sink that is TLS from the first byte, otherwise
     /// `smtp://127.0.0.1:PORT`.
+    /// Puts off the next `n` recipients for now (451), then accepts again.
+    pub fn put_off_next(&self, n: usize) {
+        self.put_off.store(n, Ordering::SeqCst);
+    }
+
     pub fn url(&self) -> String {
         let scheme = match self.tls {
             SinkTls::Implicit => "smtps",
@@ -171,6 +180,9 @@ impl Drop for SmtpSink {
 struct Shared {
     options: SinkOptions,
     received: Arc<Mutex<Vec<Received>>>,
+    /// How many of the next recipients are put off for now (451), as a relay under load
+    /// does (see [`SmtpSink::put_off_next`]).
+    put_off: Arc<AtomicUsize>,
 }
 
 /// The test certificate authority and the sink's certificate, made once per run.
@@ -343,7 +355,12 @@ fn talk<S: Read + Write>(
             let address = command[8..].trim().trim_matches(['<', '>']).to_owned();
             if address.starts_with("weiger") {
                 reply(&mut lines, "550 5.1.1 no such mailbox\r\n")?;
-            } else if address.starts_with("druk") {
+            } else if address.starts_with("druk")
+                || sink
+                    .put_off
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+            {
                 reply(&mut lines, "451 4.3.0 try again later\r\n")?;
             } else {
                 to.push(address);
