@@ -5,9 +5,10 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use crate::auth::session::Visitor;
 use crate::changes::Kind;
 use crate::db::schema::page_views;
-use crate::db::DbConnection;
+use crate::db::{Database, DbConnection};
 use crate::error::AppResult;
 
 /// Records that `user_id` opened `kind` `id` now.
@@ -28,6 +29,17 @@ pub fn record(conn: &mut DbConnection, user_id: i32, kind: Kind, id: i32) -> App
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Records that the signed-in visitor opened `kind` `id`, after their page loaded. A
+/// failure is logged, never shown: the page matters more than the bookkeeping.
+pub async fn note(db: &Database, visitor: &Visitor, kind: Kind, id: i32) {
+    let Some(user_id) = visitor.user.as_ref().map(|u| u.id) else {
+        return;
+    };
+    if let Err(error) = db.run(move |conn| record(conn, user_id, kind, id)).await {
+        tracing::warn!(%error, kind = kind.slug(), id, "visit not recorded");
+    }
 }
 
 /// When `user_id` last opened each of `ids` of `kind`.

@@ -16,6 +16,7 @@ specs![
         a_member_gets_a_digest_naming_a_comparable_new_project_with_its_reason,
         a_second_run_the_same_week_sends_nothing_and_an_empty_week_sends_nothing,
         a_dry_run_says_what_would_be_sent_and_sends_nothing,
+        what_the_reader_already_opened_is_left_out,
         one_click_unsubscribe_works_from_a_mail_client_without_a_session,
         a_refusing_relay_and_a_restart_lose_and_duplicate_no_mail,
         a_question_to_a_city_is_mailed_to_its_editor_at_once;
@@ -205,6 +206,14 @@ fn a_dry_run_says_what_would_be_sent_and_sends_nothing(app: &mut TestApp) {
     // Not marked either: the real run sends it.
     let output = run_digest(app, &["--at", &at]);
     assert!(output.contains("queued 1"), "{output}");
+}
+
+fn what_the_reader_already_opened_is_left_out(app: &mut TestApp) {
+    let member = signed_in_as(app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
+    let id = arnhem_adds_ivris(app);
+    assert_eq!(member.get(&format!("/projecten/{id}")).status, 200);
+    let output = run_digest(app, &["--dry-run", "--at", &next_monday()]);
+    assert!(!output.contains("iVRI's op de Velperweg —"), "{output}");
 }
 
 fn one_click_unsubscribe_works_from_a_mail_client_without_a_session(app: &mut TestApp) {

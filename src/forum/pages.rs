@@ -315,6 +315,7 @@ async fn render_thread(
 ) -> AppResult<HttpResponse> {
     let t = texts(state, page);
     let loaded = load_thread(state, page, id).await?;
+    crate::visits::note(&state.db, &page.visitor, crate::changes::Kind::Thread, id).await;
     let answer = loaded.posts.iter().find(|p| p.post.answer).cloned();
     let user = page.visitor.user.as_ref();
     let reply = match (user, loaded.thread.locked) {

@@ -392,6 +392,7 @@ pub async fn show_toolkit(
 ) -> AppResult<HttpResponse> {
     let id = toolkit_id(&id)?;
     let view = load_page(&state, &page, id, None).await?;
+    crate::visits::note(&state.db, &page.visitor, crate::changes::Kind::Toolkit, id).await;
     let title = view.toolkit.title.clone();
     state.renderer.page(&page, "pools/toolkit", &title, &view)
 }

@@ -161,6 +161,7 @@ pub async fn show_project(
             })
         })
         .await?;
+    crate::visits::note(&state.db, &page.visitor, crate::changes::Kind::Project, id).await;
     let title = view.project.title.clone();
     state.renderer.page(&page, "projects/show", &title, &view)
 }
