@@ -21,7 +21,8 @@ specs![
         the_url_credentials_log_in,
         a_refused_login_keeps_the_mail_for_later,
         a_refused_recipient_is_given_up_and_a_busy_one_retried,
-        a_burst_of_mail_shares_one_connection;
+        a_burst_of_mail_shares_one_connection,
+        an_address_that_keeps_refusing_is_shown_to_its_owner_until_they_retry;
     plain:
         a_bad_smtp_setting_stops_start_up;
 ];
@@ -190,6 +191,47 @@ fn a_burst_of_mail_shares_one_connection(app: &mut TestApp) {
     }
     assert_eq!(sink.wait_for(3).len(), 3);
     assert_eq!(sink.connections(), 1, "one connection for all three");
+}
+
+/// Three permanent refusals in a row mark the address as failing: its owner sees so on
+/// their profile and can say it works again.
+fn an_address_that_keeps_refusing_is_shown_to_its_owner_until_they_retry(app: &mut TestApp) {
+    let sink = SmtpSink::start();
+    let app = restart_with(app, &[("SMTP_URL", &sink.url())]);
+    let admin = signed_in(&app, ADMIN, true);
+    let owner = crate::support::fixtures::signed_in_as(&app, "weigerpost@example.nl", &[]);
+    assert!(!owner.get("/account").body.contains("/account/post/opnieuw"));
+    for _ in 0..3 {
+        let res = Session::new(&app).post(
+            "/wachtwoord-vergeten",
+            &[("email", "weigerpost@example.nl")],
+        );
+        assert!(res.status < 400, "{}", res.body);
+    }
+    poll(
+        Duration::from_secs(30),
+        || format!("never marked failing:\n{}", admin.get("/beheer/post").body),
+        || {
+            owner
+                .get("/account")
+                .body
+                .contains("/account/post/opnieuw")
+                .then_some(())
+        },
+    );
+    let res = owner.post("/account/post/opnieuw", &[]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    let profile = owner.get("/account").body;
+    assert!(
+        !profile.contains("/account/post/opnieuw"),
+        "cleared: {profile}"
+    );
+    // A stranger cannot clear it for someone else: the route needs a session.
+    let res = Session::new(&app).post("/account/post/opnieuw", &[]);
+    assert!(matches!(res.status, 303 | 401 | 403), "{}", res.status);
+    assert!(res
+        .header("location")
+        .is_none_or(|l| l.starts_with("/inloggen")));
 }
 
 /// Each bad setting ends `serve` at once with a message that says what is wrong —

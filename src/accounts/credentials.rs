@@ -232,6 +232,8 @@ pub async fn confirm_email_change(
                 diesel::update(users::table.find(found.user_id))
                     .set(users::email.eq(&new_email))
                     .execute(conn)?;
+                // A new address starts with a clean record of refusals.
+                crate::mail::refusals::reset(conn, found.user_id)?;
                 let user = User::find(conn, found.user_id)?;
                 User::verify_email(conn, &user)?;
                 Ok(true)

@@ -119,6 +119,7 @@ pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
     .service(
         web::resource("/account/overal-uitloggen").route(web::post().to(profile::end_all_sessions)),
     )
+    .service(web::resource("/account/post/opnieuw").route(web::post().to(profile::retry_mail)))
     .service(web::resource("/account/gegevens").route(get().to(personal_data::export_data)))
     .service(
         web::resource("/account/verwijderen")

@@ -28,6 +28,8 @@ struct ProfileView {
     pending_request: Option<CityLink>,
     may_decide: bool,
     notice: Option<String>,
+    /// Since when mail to their address is refused, if it is.
+    mail_failing_since: Option<String>,
     sessions: Vec<SessionView>,
     csrf: String,
 }
@@ -65,22 +67,23 @@ pub async fn show_profile(
     let t = texts(&state, &page);
     let user = authorize(&page.visitor, Action::ManageOwnAccount)?.clone();
     let user_id = user.id;
-    let (sessions, city, pending) = state
+    let (sessions, city, pending, failing) = state
         .db
         .run(move |conn| {
+            let failing = crate::mail::refusals::failing_since(conn, user_id)?;
             let sessions = session::list(conn, user_id)?;
             let city = user.city_id.map(|id| City::find(conn, id)).transpose()?;
             let pending = MembershipRequest::pending_of(conn, user_id)?
                 .map(|r| City::find(conn, r.city_id))
                 .transpose()?;
-            Ok((sessions, city, pending))
+            Ok((sessions, city, pending, failing))
         })
         .await?;
     // Only known notices are shown: the parameter cannot inject text.
     let notice = query
         .gewijzigd
         .as_deref()
-        .filter(|k| ["wachtwoord", "aanvraag", "sessie", "bevestigd"].contains(k))
+        .filter(|k| ["wachtwoord", "aanvraag", "sessie", "bevestigd", "post"].contains(k))
         .map(|k| t(&format!("profile.notice.{k}")));
     let link = |c: City| CityLink {
         slug: c.slug,
@@ -100,6 +103,7 @@ pub async fn show_profile(
             .then(|| t(&format!("role.site.{}", current.site_role.slug()))),
         pending_request: pending.map(link),
         notice,
+        mail_failing_since: failing.map(when),
         sessions: sessions
             .into_iter()
             .map(|s| SessionView {
@@ -162,4 +166,18 @@ pub async fn end_all_sessions(
         })
         .await?;
     signed_out(&req, "/inloggen")
+}
+
+/// "My address works again": mail is tried again after the owner fixed their mailbox.
+pub async fn retry_mail(
+    state: web::Data<AppState>,
+    page: PageRequest,
+    _form: Form<EmptyForm>,
+) -> AppResult<HttpResponse> {
+    let user_id = authorize(&page.visitor, Action::ManageOwnAccount)?.id;
+    state
+        .db
+        .run(move |conn| crate::mail::refusals::reset(conn, user_id))
+        .await?;
+    Ok(see_other("/account?gewijzigd=post"))
 }
