@@ -1,6 +1,7 @@
 //! `stadsmaat digest [--dry-run] [--at TIME]`: composes the digests due at that moment,
-//! queues them and delivers the queue (SMTP, or `.eml` files in `outbox/`) before it
-//! exits. A second run for the same week sends nothing: the week's markers decide.
+//! queues them and makes one delivery pass over the queue (SMTP, or `.eml` files in
+//! `outbox/`) before it exits; what a relay puts off waits for the server's mail sender.
+//! A second run for the same week sends nothing: the week's markers decide.
 
 use std::sync::Arc;
 
@@ -11,9 +12,6 @@ use crate::config::Config;
 use crate::jobs::{Job, Pass};
 use crate::matchmaking::Matchmaking;
 use crate::web::render::Renderer;
-
-/// How long the command keeps delivering before it gives up and leaves the rest to the
-/// server's mail sender.
 
 /// A run's summary for the operator.
 pub struct Summary {
