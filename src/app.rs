@@ -120,11 +120,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// derived data (index, network) caught up with the database before the first request.
 pub fn prepare(mut config: Config) -> Result<Application, String> {
     // First, so a bad SMTP_URL or STADSMAAT_SMTP_CA stops start-up before any work.
-    let transport = crate::mail::transport::Transport::with_ca(
-        config.smtp_url.as_deref(),
-        config.smtp_ca.as_deref(),
-        config.outbox_dir(),
-    )?;
+    let transport = crate::mail::transport::Transport::configured(&config)?;
     crate::auth::password::prepare_hashing();
     // The inventory is parsed once: loaded on the first start, described on /over.
     let (db, shipped) = open_with_inventory(&config)?;

@@ -24,6 +24,7 @@ specs![
         bad_input_is_refused_with_the_form_kept_and_nothing_stored,
         a_mention_links_to_the_person_and_notifies_them,
         following_a_project_brings_news_of_discussions_about_it,
+        a_city_member_follows_their_city_and_its_main_themes_from_the_start,
         the_threads_api_lists_by_subject_in_the_contract_shape;
 ];
 
@@ -689,6 +690,25 @@ fn a_mention_links_to_the_person_and_notifies_them(app: &mut TestApp) {
     eventually("the person mentioned is notified", || {
         named.get("/meldingen").body.contains("noemde u")
     });
+}
+
+fn a_city_member_follows_their_city_and_its_main_themes_from_the_start(app: &mut TestApp) {
+    let newcomer = member(app, "nieuw@apeldoorn.nl", "apeldoorn");
+    let page = newcomer.get("/account/volgen").body;
+    assert!(page.contains("href=\"/steden/apeldoorn\""), "{page}");
+    assert!(page.contains("/themas/"), "two main themes: {page}");
+    // Unfollowing sticks: the defaults are made once.
+    let res = newcomer.post(
+        "/volgen",
+        &[
+            ("subject", "city:apeldoorn"),
+            ("follow", "0"),
+            ("terug", "/account/volgen"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = newcomer.get("/account/volgen").body;
+    assert!(!page.contains("href=\"/steden/apeldoorn\""), "{page}");
 }
 
 fn following_a_project_brings_news_of_discussions_about_it(app: &mut TestApp) {

@@ -18,6 +18,7 @@ specs![
         only_a_citys_own_members_record_its_adoption,
         bad_uploads_are_refused_with_the_text_kept_and_nothing_stored,
         a_pdf_that_hangs_the_extractor_still_uploads,
+        without_pdftotext_pdfs_are_stored_and_the_administration_says_so,
         attachments_download_as_files_no_browser_runs;
 ];
 
@@ -147,7 +148,7 @@ fn the_six_report_pools_exist_in_the_contract_shape(app: &TestApp) {
 fn a_lead_posts_a_toolkit_whose_pdf_words_search_finds_and_cities_adopt_its_versions(
     app: &mut TestApp,
 ) {
-    let (_admin, lead) = lead_of_the_pool(app);
+    let (admin, lead) = lead_of_the_pool(app);
     let pdf = pdf_with("Kwartelkoningprotocol voor sensoren");
     let res = post_toolkit(
         &lead,
@@ -164,6 +165,11 @@ fn a_lead_posts_a_toolkit_whose_pdf_words_search_finds_and_cities_adopt_its_vers
         let (_, found) = app.get_json("/api/v1/search?q=kwartelkoningprotocol&type=toolkit");
         found["results"][0]["id"] == id
     });
+    let dashboard = admin.get("/beheer").body;
+    assert!(
+        dashboard.contains("pdftotext werkt") && dashboard.contains("doorzoekbaar"),
+        "{dashboard}"
+    );
 
     let arnhem = signed_in_as(app, "lid@arnhem.nl", &["--city", "arnhem"]);
     let res = arnhem.post(
@@ -458,6 +464,31 @@ fn a_pdf_that_hangs_the_extractor_still_uploads(app: &mut TestApp) {
         200
     );
     assert_eq!(app.get_json("/api/v1/health").1["status"], "ok");
+}
+
+fn without_pdftotext_pdfs_are_stored_and_the_administration_says_so(app: &mut TestApp) {
+    let backend = app.backend;
+    app.stop();
+    let missing = app.data_dir().join("geen-pdftotext");
+    let app = TestApp::start_with(
+        backend,
+        &[("STADSMAAT_PDFTOTEXT", &missing.display().to_string())],
+    );
+    let (admin, lead) = lead_of_the_pool(&app);
+    let res = post_toolkit(
+        &lead,
+        "Zonder tekst",
+        Some(("bestand", "stil.pdf", &pdf_with("Zwijgprotocol"))),
+    );
+    let id = created_id(&res);
+    assert_eq!(toolkit_json(&app, id)["attachments"][0]["name"], "stil.pdf");
+    eventually("the administration says the PDF was not processed", || {
+        let dashboard = admin.get("/beheer").body;
+        dashboard.contains("pdftotext (poppler-utils) ontbreekt")
+            && dashboard.contains("niet verwerkt (pdftotext ontbrak)")
+    });
+    let (_, found) = app.get_json("/api/v1/search?q=zwijgprotocol&type=toolkit");
+    assert_eq!(found["total"], 0, "{found}");
 }
 
 fn attachments_download_as_files_no_browser_runs(app: &mut TestApp) {

@@ -27,6 +27,9 @@ const AUDIT_LIMIT: i64 = 200;
 #[derive(Serialize)]
 struct Dashboard {
     waiting: Vec<Waiting>,
+    pdftotext: bool,
+    /// Attachments per text-extraction state, labelled.
+    attachments: Vec<(String, i64)>,
 }
 
 #[derive(Serialize)]
@@ -52,7 +55,15 @@ pub async fn show_dashboard(
                 .load(conn)?)
         })
         .await?;
+    let extraction = crate::pools::extraction::Status::load(&state.db, &state.config).await?;
+    let t = texts(&state, &page);
     let view = Dashboard {
+        pdftotext: extraction.pdftotext,
+        attachments: extraction
+            .states
+            .into_iter()
+            .map(|(state, count)| (t(&format!("admin.extraction.{state}")), count))
+            .collect(),
         waiting: waiting
             .into_iter()
             .map(|(slug, name, count)| Waiting { slug, name, count })

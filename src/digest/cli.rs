@@ -71,10 +71,7 @@ pub fn run(config: &Config, at: DateTime<Utc>, dry_run: bool) -> Result<Summary,
         .map_err(|e| e.to_string())?;
     let mut waiting = 0;
     if !dry_run && report.sent > 0 {
-        let transport = crate::mail::transport::Transport::from_config(
-            config.smtp_url.as_deref(),
-            config.outbox_dir(),
-        )?;
+        let transport = crate::mail::transport::Transport::configured(config)?;
         let from = config
             .mail_from
             .parse()

@@ -77,7 +77,9 @@ impl Digester<'_> {
             self.config.public_url(),
         );
         for who in &recipients {
-            crate::follows::model::seed_defaults(&mut conn, who.id, &|city| self.partners(city))?;
+            crate::follows::model::seed_defaults(&mut conn, who.id, &|city| {
+                self.matchmaking.strongest_partners(city, 3)
+            })?;
             let outcome = crate::db::write_transaction(&mut conn, |conn| {
                 self.one(conn, &mut context, who, &week, until, dry_run, out)
             })?;
@@ -88,19 +90,6 @@ impl Digester<'_> {
             }
         }
         Ok(report)
-    }
-
-    /// The ids of a city's three strongest partner cities (for default follows).
-    fn partners(&self, city_id: i32) -> Vec<i32> {
-        self.matchmaking
-            .read()
-            .map(|network| {
-                network
-                    .partner_scores(city_id, 3)
-                    .map(|(id, _)| id)
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -191,9 +180,14 @@ impl Digester<'_> {
                 &[("n", &digest.items.to_string())],
             )
         } else {
+            let key = if digest.items == 1 {
+                "digest.subject.one"
+            } else {
+                "digest.subject"
+            };
             catalogs.format(
                 who.lang,
-                "digest.subject",
+                key,
                 &[("n", &digest.items.to_string()), ("week", week)],
             )
         };

@@ -112,12 +112,17 @@ struct FollowGroup {
 
 pub async fn show_follows(
     state: web::Data<AppState>,
+    matchmaking: web::Data<crate::matchmaking::Matchmaking>,
     page: PageRequest,
 ) -> AppResult<HttpResponse> {
     let user_id = authorize(&page.visitor, Action::ManageOwnAccount)?.id;
     let rows = state
         .db
         .run(move |conn| {
+            // What a city member follows from the start is there the first time they look.
+            model::seed_defaults(conn, user_id, &|city| {
+                matchmaking.strongest_partners(city, 3)
+            })?;
             let mut rows = Vec::new();
             for what in model::of_user(conn, user_id)? {
                 if let Some((title, url)) = model::describe(conn, &what)? {

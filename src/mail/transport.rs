@@ -280,6 +280,16 @@ impl Transport {
         Self::with_ca(smtp_url, None, outbox)
     }
 
+    /// The transport the configuration asks for: `SMTP_URL` with `STADSMAAT_SMTP_CA`, or
+    /// the outbox directory. What `serve` and the `digest` command both deliver with.
+    pub fn configured(config: &crate::config::Config) -> Result<Self, String> {
+        Self::with_ca(
+            config.smtp_url.as_deref(),
+            config.smtp_ca.as_deref(),
+            config.outbox_dir(),
+        )
+    }
+
     /// As [`Transport::from_config`], also trusting the root certificates in the PEM
     /// file `ca` (`STADSMAAT_SMTP_CA`), such as a municipality's internal authority.
     pub fn with_ca(

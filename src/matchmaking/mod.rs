@@ -56,6 +56,18 @@ impl Matchmaking {
         self.network.read().map_err(|_| poisoned())
     }
 
+    /// The ids of `city_id`'s `n` strongest partner cities, strongest first.
+    pub fn strongest_partners(&self, city_id: i32, n: usize) -> Vec<i32> {
+        self.read()
+            .map(|network| {
+                network
+                    .partner_scores(city_id, n)
+                    .map(|(id, _)| id)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn write(&self) -> AppResult<RwLockWriteGuard<'_, Network>> {
         self.network.write().map_err(|_| poisoned())
     }

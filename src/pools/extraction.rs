@@ -34,6 +34,26 @@ impl Extractor {
     }
 }
 
+/// What the administration sees of extraction: whether `pdftotext` runs here, and how
+/// many attachments are in each state (`pending`, `done`, `unsupported`, `unavailable`,
+/// `failed`).
+#[derive(serde::Serialize)]
+pub struct Status {
+    pub pdftotext: bool,
+    pub states: Vec<(String, i64)>,
+}
+
+impl Status {
+    pub async fn load(db: &Database, config: &Config) -> AppResult<Status> {
+        let limits = limits(config);
+        let pdftotext = actix_web::web::block(move || extract::pdftotext_available(&limits))
+            .await
+            .unwrap_or(false);
+        let states = db.run(Attachment::count_by_extraction).await?;
+        Ok(Status { pdftotext, states })
+    }
+}
+
 /// The extraction limits, with the configured `pdftotext`.
 pub fn limits(config: &Config) -> Limits {
     Limits {

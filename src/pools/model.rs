@@ -582,6 +582,15 @@ impl Attachment {
             .collect())
     }
 
+    /// How many attachments are in each extraction state.
+    pub fn count_by_extraction(conn: &mut DbConnection) -> AppResult<Vec<(String, i64)>> {
+        Ok(attachments::table
+            .group_by(attachments::extraction)
+            .select((attachments::extraction, diesel::dsl::count_star()))
+            .order(attachments::extraction)
+            .load(conn)?)
+    }
+
     /// Attachments whose text is still to be extracted.
     pub fn pending(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<Attachment>> {
         Ok(attachments::table
