@@ -17,6 +17,7 @@ specs![
         a_second_run_the_same_week_sends_nothing_and_an_empty_week_sends_nothing,
         a_dry_run_says_what_would_be_sent_and_sends_nothing,
         what_the_reader_already_opened_is_left_out,
+        a_new_discussion_about_a_project_of_a_followed_city_is_in_the_digest,
         one_click_unsubscribe_works_from_a_mail_client_without_a_session,
         a_refusing_relay_and_a_restart_lose_and_duplicate_no_mail,
         a_question_to_a_city_is_mailed_to_its_editor_at_once;
@@ -214,6 +215,33 @@ fn what_the_reader_already_opened_is_left_out(app: &mut TestApp) {
     assert_eq!(member.get(&format!("/projecten/{id}")).status, 200);
     let output = run_digest(app, &["--dry-run", "--at", &next_monday()]);
     assert!(!output.contains("iVRI's op de Velperweg —"), "{output}");
+}
+
+fn a_new_discussion_about_a_project_of_a_followed_city_is_in_the_digest(app: &mut TestApp) {
+    signed_in_as(app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
+    let asker = signed_in_as(app, "vraag@arnhem.nl", &["--city", "arnhem"]);
+    let (_, project) = app.get_json("/api/v1/projects?source_ref=6.3");
+    let id = project["results"][0]["id"].as_i64().expect("id");
+    let res = asker.post(
+        &format!("/discussies/nieuw?over=project:{id}"),
+        &[
+            ("title", "Wie onderhoudt de iVRI's?"),
+            ("body", "Graag uw ervaring."),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let output = run_digest(app, &["--dry-run", "--at", &next_monday()]);
+    let mine: Vec<&str> = output
+        .lines()
+        .skip_while(|l| !l.starts_with("lid@apeldoorn.nl:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(
+        mine.join("\n")
+            .contains("[threads] Wie onderhoudt de iVRI's?"),
+        "{output}"
+    );
 }
 
 fn one_click_unsubscribe_works_from_a_mail_client_without_a_session(app: &mut TestApp) {

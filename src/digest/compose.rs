@@ -459,46 +459,53 @@ fn threads_for(
         .filter(|f| f.kind == Followed::Thread)
         .filter_map(|f| f.key.parse().ok())
         .collect();
-    type Row = (
-        i32,
-        String,
-        String,
-        String,
-        Option<i32>,
-        NaiveDateTime,
-        NaiveDateTime,
-    );
-    let rows: Vec<Row> = threads::table
+    // Following a city or a theme brings the discussions about everything in it too.
+    let city_slugs: Vec<&str> = followed
+        .iter()
+        .filter(|f| f.kind == Followed::City)
+        .map(|f| f.key.as_str())
+        .collect();
+    let city_ids: Vec<i32> = cities::table
+        .filter(cities::slug.eq_any(&city_slugs))
+        .select(cities::id)
+        .load(conn)?;
+    let themes: Vec<&str> = followed
+        .iter()
+        .filter(|f| f.kind == Followed::Theme)
+        .map(|f| f.key.as_str())
+        .collect();
+    let rows: Vec<ThreadRow> = threads::table
         .filter(threads::last_post_at.gt(since))
         .filter(threads::last_post_at.le(until))
         .order(threads::last_post_at.desc())
         .limit(500)
-        .select((
-            threads::id,
-            threads::title,
-            threads::about_kind,
-            threads::about_key,
-            threads::author_id,
-            threads::created_at,
-            threads::last_post_at,
-        ))
+        .select(ThreadRow::as_select())
         .load(conn)?;
     let opened = visits::opened(
         conn,
         who.id,
         Kind::Thread,
-        &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        &rows.iter().map(|r| r.id).collect::<Vec<_>>(),
     )?;
     Ok(rows
         .into_iter()
-        .filter(|(_, _, _, _, author, _, _)| *author != Some(who.id))
-        .filter_map(|(id, title, kind, key, _, created, last)| {
-            if opened.get(&id).is_some_and(|seen| *seen >= last) {
+        .filter_map(|row| {
+            if opened
+                .get(&row.id)
+                .is_some_and(|seen| *seen >= row.last_post_at)
+            {
                 return None;
             }
+            let in_followed = about
+                .iter()
+                .any(|(k, v)| *k == row.about_kind && *v == row.about_key)
+                || row.city_id.is_some_and(|c| city_ids.contains(&c))
+                || row.theme.as_deref().is_some_and(|th| themes.contains(&th));
+            // Their own new discussion is not news to them; replies to it are.
             let new_about_followed =
-                created > since && about.iter().any(|(k, v)| *k == kind && *v == key);
-            let reply_in_followed = thread_ids.contains(&id);
+                row.created_at > since && in_followed && row.author_id != Some(who.id);
+            let reply_in_followed =
+                thread_ids.contains(&row.id) && row.last_post_at > row.created_at;
             let reason = if new_about_followed {
                 t("digest.reason.new_thread")
             } else if reply_in_followed {
@@ -507,13 +514,28 @@ fn threads_for(
                 return None;
             };
             Some(Item {
-                url: format!("{base}/discussies/{id}"),
-                title,
+                url: format!("{base}/discussies/{}", row.id),
+                title: row.title,
                 context: String::new(),
                 reason,
             })
         })
         .collect())
+}
+
+/// What the digest reads of a discussion.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = threads)]
+struct ThreadRow {
+    id: i32,
+    title: String,
+    about_kind: String,
+    about_key: String,
+    city_id: Option<i32>,
+    theme: Option<String>,
+    author_id: Option<i32>,
+    created_at: NaiveDateTime,
+    last_post_at: NaiveDateTime,
 }
 
 /// New toolkits and new versions in followed pools and toolkits and those the reader's
