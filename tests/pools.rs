@@ -15,6 +15,7 @@ specs![
     fresh:
         a_lead_posts_a_toolkit_whose_pdf_words_search_finds_and_cities_adopt_its_versions,
         strangers_and_members_cannot_create_or_edit_toolkits,
+        a_toolkit_names_the_projects_it_came_from_and_refuses_unknown_ones,
         only_a_citys_own_members_record_its_adoption,
         bad_uploads_are_refused_with_the_text_kept_and_nothing_stored,
         a_pdf_that_hangs_the_extractor_still_uploads,
@@ -223,6 +224,46 @@ fn a_lead_posts_a_toolkit_whose_pdf_words_search_finds_and_cities_adopt_its_vers
         .get("/toolkits")
         .body
         .contains("1 stad gebruikt het"));
+}
+
+fn a_toolkit_names_the_projects_it_came_from_and_refuses_unknown_ones(app: &mut TestApp) {
+    let (_admin, lead) = lead_of_the_pool(app);
+    let eindhoven = crate::support::fixtures::project_by_ref(app, "12.1");
+    let pid = eindhoven["id"].as_i64().expect("id");
+    let fields = |projects: &str| {
+        vec![
+            ("title", "Privacy by design".to_owned()),
+            (
+                "summary",
+                "Zo bouwt u privacy in vanaf het begin.".to_owned(),
+            ),
+            ("body", "Begin bij de **vraag**.".to_owned()),
+            ("projects", projects.to_owned()),
+        ]
+    };
+    let post = |projects: &str| {
+        let owned = fields(projects);
+        let form: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        lead.post_multipart(
+            &format!("/expertisepools/{POOL}/toolkits/nieuw"),
+            &form,
+            None,
+        )
+    };
+    for bad in ["99999", "twaalf", "/projecten/-3"] {
+        let res = post(bad);
+        assert_eq!(res.status, 400, "{bad}");
+        assert!(res.body.contains("Privacy by design"), "the text is kept");
+    }
+    let res = post(&format!("{pid}, {}/projecten/{pid}/", app.base_url));
+    let id = created_id(&res);
+    let json = toolkit_json(app, id);
+    assert_eq!(json["projects"], serde_json::json!([pid]));
+    let page = Session::new(app).get(&format!("/toolkits/{id}")).body;
+    assert!(
+        page.contains(&format!("href=\"/projecten/{pid}\"")),
+        "{page}"
+    );
 }
 
 fn strangers_and_members_cannot_create_or_edit_toolkits(app: &mut TestApp) {

@@ -116,6 +116,8 @@ struct ToolkitDetail {
     toolkit: ToolkitSummary,
     body_html: String,
     tags: Vec<String>,
+    /// The ids of the projects it came from.
+    projects: Vec<i32>,
     versions: Vec<VersionView>,
     attachments: Vec<AttachmentView>,
     adoptions: Vec<AdoptionView>,
@@ -146,6 +148,7 @@ pub async fn show_toolkit(
                     .filter(|t| !t.is_empty())
                     .map(str::to_owned)
                     .collect(),
+                projects: Toolkit::project_ids(conn, id)?,
                 versions: Toolkit::versions(conn, id)?
                     .iter()
                     .map(|v| VersionView::new(v, false))

@@ -270,16 +270,35 @@ pub struct ToolkitFields {
     pub themes: Vec<Theme>,
     /// Comma-separated, as written.
     pub tags: String,
+    /// The projects it came from, by id.
+    pub projects: Vec<i32>,
+}
+
+/// Project ids as a version stores them: "12, 40".
+fn store_ids(ids: &[i32]) -> String {
+    ids.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_ids(stored: &str) -> Vec<i32> {
+    stored
+        .split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .collect()
 }
 
 impl ToolkitFields {
-    pub fn of(toolkit: &Toolkit) -> Self {
+    /// The current fields of `toolkit`, which came from `projects`.
+    pub fn of(toolkit: &Toolkit, projects: Vec<i32>) -> Self {
         ToolkitFields {
             title: toolkit.title.clone(),
             summary: toolkit.summary.clone(),
             body: toolkit.body.clone(),
             themes: parse_themes(&toolkit.themes),
             tags: toolkit.tags.clone(),
+            projects,
         }
     }
 
@@ -290,6 +309,7 @@ impl ToolkitFields {
             ("body", self.body.clone()),
             ("themes", store_themes(&self.themes)),
             ("tags", self.tags.clone()),
+            ("projects", store_ids(&self.projects)),
         ]
     }
 
@@ -308,8 +328,38 @@ impl ToolkitFields {
             body: get("body"),
             themes: parse_themes(&get("themes")),
             tags: get("tags"),
+            projects: parse_ids(&get("projects")),
         }
     }
+}
+
+/// Replaces the projects a toolkit came from.
+fn set_projects(conn: &mut DbConnection, toolkit_id: i32, projects: &[i32]) -> AppResult<()> {
+    diesel::delete(toolkit_projects::table.filter(toolkit_projects::toolkit_id.eq(toolkit_id)))
+        .execute(conn)?;
+    for project_id in projects {
+        diesel::insert_into(toolkit_projects::table)
+            .values((
+                toolkit_projects::toolkit_id.eq(toolkit_id),
+                toolkit_projects::project_id.eq(project_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Which of `ids` are projects; the others are returned, to be named in a complaint.
+pub fn unknown_projects(conn: &mut DbConnection, ids: &[i32]) -> AppResult<Vec<i32>> {
+    use crate::db::schema::projects;
+    let known: Vec<i32> = projects::table
+        .filter(projects::id.eq_any(ids))
+        .select(projects::id)
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| !known.contains(id))
+        .collect())
 }
 
 /// A file to attach, already staged in the upload store (`crate::uploads`).
@@ -375,6 +425,7 @@ impl Toolkit {
                 .get_result(conn)?;
             let created = revisions::diff(&[], &fields.snapshot());
             revisions::record(conn, Kind::Toolkit, id, Some(by), &created, note)?;
+            set_projects(conn, id, &fields.projects)?;
             if let Some(file) = attachment {
                 insert_attachment(conn, id, 1, file)?;
             }
@@ -395,8 +446,9 @@ impl Toolkit {
     ) -> AppResult<i32> {
         crate::db::write_transaction(conn, |conn| {
             let current = Toolkit::find(conn, id)?;
-            let changed =
-                revisions::diff(&ToolkitFields::of(&current).snapshot(), &fields.snapshot());
+            let before = ToolkitFields::of(&current, Toolkit::project_ids(conn, id)?);
+            let changed = revisions::diff(&before.snapshot(), &fields.snapshot());
+            set_projects(conn, id, &fields.projects)?;
             let html = crate::forum::model::render(conn, &fields.body)?.html;
             let number = revisions::record(conn, Kind::Toolkit, id, Some(by), &changed, note)?;
             diesel::update(toolkits::table.find(id))
@@ -449,17 +501,18 @@ impl Toolkit {
                 snapshot.insert(change.field, change.to);
             }
         }
-        let fields = ["title", "summary", "body", "themes", "tags"]
+        let fields = ["title", "summary", "body", "themes", "tags", "projects"]
             .into_iter()
             .map(|f| (f, snapshot.remove(f).unwrap_or_default()))
             .collect();
         Ok(Some(ToolkitFields::from_snapshot(&fields)))
     }
 
-    /// The projects it came from.
+    /// The projects it came from, in the order given.
     pub fn project_ids(conn: &mut DbConnection, id: i32) -> AppResult<Vec<i32>> {
         Ok(toolkit_projects::table
             .filter(toolkit_projects::toolkit_id.eq(id))
+            .order(toolkit_projects::project_id)
             .select(toolkit_projects::project_id)
             .load(conn)?)
     }

@@ -442,6 +442,18 @@ fn toolkit_form(
                 .hint(t("toolkits.form.tags_hint")),
         )
         .field(
+            Field::new("text", "projects", t("toolkits.form.projects"))
+                .value(
+                    &input
+                        .projects
+                        .iter()
+                        .map(i32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+                .hint(t("toolkits.form.projects_hint")),
+        )
+        .field(
             Field::new("textarea", "note", t("toolkits.form.note"))
                 .value(note)
                 .hint(t("toolkits.form.note_hint")),
@@ -495,6 +507,13 @@ fn read_fields(
     if note.chars().count() > MAX_NOTE {
         view.field_error("note", t("edit.too_long"));
     }
+    let projects = match project_ids(form.text("projects")) {
+        Some(ids) => ids,
+        None => {
+            view.field_error("projects", t("toolkits.form.projects_invalid"));
+            Vec::new()
+        }
+    };
     (
         ToolkitFields {
             title,
@@ -502,9 +521,58 @@ fn read_fields(
             body,
             themes,
             tags,
+            projects,
         },
         note,
     )
+}
+
+/// The projects a toolkit came from, as written: numbers or project addresses
+/// (`12`, `/projecten/12`, `https://…/projecten/12`), separated by commas or spaces; at
+/// most 20, each once. `None` when something else is written.
+fn project_ids(written: &str) -> Option<Vec<i32>> {
+    let mut ids = Vec::new();
+    for token in written
+        .split([',', ' ', '\n', '\r', '\t'])
+        .filter(|t| !t.is_empty())
+    {
+        let token = token.trim_end_matches('/');
+        let number = token.rsplit_once("/projecten/").map_or(token, |(_, id)| id);
+        let id: i32 = number.parse().ok().filter(|id| *id > 0)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    (ids.len() <= 20).then_some(ids)
+}
+
+/// Names the projects that do not exist under the projects field.
+async fn check_projects(
+    state: &AppState,
+    t: &impl Fn(&str) -> String,
+    fields: &ToolkitFields,
+    view: &mut FormView,
+) -> AppResult<()> {
+    let ids = fields.projects.clone();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let unknown = state
+        .db
+        .run(move |conn| super::model::unknown_projects(conn, &ids))
+        .await?;
+    if !unknown.is_empty() {
+        let list = unknown
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        view.field_error(
+            "projects",
+            t("toolkits.form.projects_unknown").replace("{ids}", &list),
+        );
+    }
+    Ok(())
 }
 
 /// The file of the form, checked by its content and staged in the store; its refusal
@@ -648,6 +716,7 @@ pub async fn create_toolkit(
         "",
     );
     let (fields, note) = read_fields(&t, &form, &mut view);
+    check_projects(&state, &t, &fields, &mut view).await?;
     let staged = stage_file(&t, &state, &form, &mut view);
     let title =
         state
@@ -721,20 +790,25 @@ fn refused(
     form_page(state, page, StatusCode::BAD_REQUEST, title, lead, refill)
 }
 
+/// A toolkit and the projects it came from, as the edit form starts from.
+fn current_of(conn: &mut crate::db::DbConnection, id: i32) -> AppResult<(Toolkit, Vec<i32>)> {
+    Ok((Toolkit::find(conn, id)?, Toolkit::project_ids(conn, id)?))
+}
+
 pub async fn show_edit_toolkit(
     state: web::Data<AppState>,
     page: PageRequest,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = toolkit_id(&id)?;
-    let toolkit = state.db.run(move |conn| Toolkit::find(conn, id)).await?;
+    let (toolkit, projects) = state.db.run(move |conn| current_of(conn, id)).await?;
     writable_pool(&state, &page, PoolKey::Id(toolkit.pool_id)).await?;
     let t = texts(&state, &page);
     let form = toolkit_form(
         &t,
         &page.visitor.csrf,
         format!("/toolkits/{id}/bewerken"),
-        &ToolkitFields::of(&toolkit),
+        &ToolkitFields::of(&toolkit, projects.clone()),
         "",
     );
     let title = state.renderer.catalogs().format(
@@ -759,7 +833,7 @@ pub async fn update_toolkit(
     form: MultipartForm,
 ) -> AppResult<HttpResponse> {
     let id = toolkit_id(&id)?;
-    let toolkit = state.db.run(move |conn| Toolkit::find(conn, id)).await?;
+    let (toolkit, projects) = state.db.run(move |conn| current_of(conn, id)).await?;
     let (_, user_id) = writable_pool(&state, &page, PoolKey::Id(toolkit.pool_id)).await?;
     let t = texts(&state, &page);
     let action = format!("/toolkits/{id}/bewerken");
@@ -767,10 +841,11 @@ pub async fn update_toolkit(
         &t,
         &page.visitor.csrf,
         action.clone(),
-        &ToolkitFields::of(&toolkit),
+        &ToolkitFields::of(&toolkit, projects.clone()),
         "",
     );
     let (fields, note) = read_fields(&t, &form, &mut view);
+    check_projects(&state, &t, &fields, &mut view).await?;
     let staged = stage_file(&t, &state, &form, &mut view);
     let title = state.renderer.catalogs().format(
         page.lang,
