@@ -346,10 +346,40 @@ fn only_a_citys_own_members_record_its_adoption(app: &mut TestApp) {
     let json = toolkit_json(app, id);
     assert_eq!(json["adoptions"].as_array().map(Vec::len), Some(1));
     assert_eq!(json["adoptions"][0]["city"]["slug"], "zwolle");
+    let arnhem_project = crate::support::fixtures::project_by_ref(app, "6.3")["id"].to_string();
+    let zwolle_project = {
+        let (_, list) = app.get_json("/api/v1/projects?city=zwolle&per_page=1");
+        list["results"][0]["id"].to_string()
+    };
+    let res = zwolle.post(
+        &path,
+        &[
+            ("version", "1"),
+            ("status", "in-gebruik"),
+            ("project", &zwolle_project),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = zwolle.get(&format!("/toolkits/{id}")).body;
+    assert!(
+        page.contains(&format!("href=\"/projecten/{zwolle_project}\"")),
+        "{page}"
+    );
+    let res = zwolle.post(
+        &path,
+        &[("version", "1"), ("status", "overwogen"), ("note", "")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
     for bad in [
         vec![("version", "7"), ("status", "overwogen")],
         vec![("version", "1"), ("status", "misschien")],
         vec![("version", "1"), ("status", "gestopt"), ("note", "")],
+        // A project of another city.
+        vec![
+            ("version", "1"),
+            ("status", "overwogen"),
+            ("project", &arnhem_project),
+        ],
     ] {
         let res = zwolle.post(&path, &bad);
         assert_eq!(res.status, 400, "{bad:?}");

@@ -20,6 +20,7 @@ use crate::follows::pages::FollowButton;
 use crate::follows::{Followed, Following};
 use crate::forum::{About, AboutKind, Discussions};
 use crate::jobs::Signal;
+use crate::projects::model::Project;
 use crate::themes::Theme;
 use crate::uploads::{self, FileKind};
 use crate::web::forms::{see_other, texts, Field, FormView};
@@ -184,11 +185,14 @@ struct NewerVersion {
     latest: i32,
 }
 
+/// The form a city member records their city's use with; `city_projects` are the
+/// projects of their city the toolkit may serve.
 fn adoption_form(
     t: &impl Fn(&str) -> String,
     csrf: &str,
     toolkit: &Toolkit,
     current: Option<&Adoption>,
+    city_projects: &[(i32, String)],
 ) -> FormView {
     let versions = (1..=toolkit.version).rev().map(|n| {
         (
@@ -221,6 +225,22 @@ fn adoption_form(
         Field::new("textarea", "note", t("adoption.note"))
             .value(current.map_or("", |a| a.note.as_str()))
             .hint(t("adoption.note_hint")),
+    )
+    .field(
+        Field::new("select", "project", t("adoption.project"))
+            .value(
+                current
+                    .and_then(|a| a.project_id)
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
+            )
+            .options(
+                std::iter::once((String::new(), t("adoption.no_project"))).chain(
+                    city_projects
+                        .iter()
+                        .map(|(id, title)| (id.to_string(), title.clone())),
+                ),
+            ),
     )
 }
 
@@ -269,12 +289,16 @@ async fn load_page(
                 .and_then(|city| adoptions.iter().find(|(a, _, _)| a.city_id == city));
             let adoption = match (&user, adoption_override) {
                 (_, Some(form)) => Some(form),
-                (Some(u), None) if u.city_id.is_some() => Some(adoption_form(
-                    &t,
-                    &csrf,
-                    &toolkit,
-                    city_adoption.map(|(a, _, _)| a),
-                )),
+                (Some(u), None) => match u.city_id {
+                    Some(city) => Some(adoption_form(
+                        &t,
+                        &csrf,
+                        &toolkit,
+                        city_adoption.map(|(a, _, _)| a),
+                        &Project::titles_of_city(conn, city)?,
+                    )),
+                    None => None,
+                },
                 _ => None,
             };
             let newer_for_city = city_adoption
@@ -444,7 +468,7 @@ fn toolkit_form(
         .field(
             Field::new("text", "projects", t("toolkits.form.projects"))
                 .value(
-                    &input
+                    input
                         .projects
                         .iter()
                         .map(i32::to_string)
@@ -1066,14 +1090,23 @@ pub async fn record_adoption(
         AppError::forbidden("only members of a city record what it uses; join your city first")
     })?;
     authorize(&page.visitor, Action::RecordAdoption { city_id })?;
-    let toolkit = state.db.run(move |conn| Toolkit::find(conn, id)).await?;
+    let (toolkit, city_projects) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                Toolkit::find(conn, id)?,
+                Project::titles_of_city(conn, city_id)?,
+            ))
+        })
+        .await?;
     let t = texts(&state, &page);
-    let mut form = adoption_form(&t, &page.visitor.csrf, &toolkit, None);
+    let mut form = adoption_form(&t, &page.visitor.csrf, &toolkit, None, &city_projects);
     for field in form.fields.iter_mut() {
         field.value = match field.name {
             "version" => input.version.clone(),
             "status" => input.status.clone(),
             "note" => input.note.clone(),
+            "project" => input.project.clone(),
             _ => continue,
         };
     }
@@ -1096,9 +1129,19 @@ pub async fn record_adoption(
     } else if status == Some(AdoptionStatus::Stopped) && note.is_empty() {
         form.field_error("note", t("adoption.reason_needed"));
     }
+    // Only a project of the city itself.
     let project = match input.project.trim() {
         "" => None,
-        raw => Some(params::record_id(raw, "project")?),
+        raw => {
+            let chosen = raw
+                .parse::<i32>()
+                .ok()
+                .filter(|id| city_projects.iter().any(|(p, _)| p == id));
+            if chosen.is_none() {
+                form.field_error("project", t("adoption.project_invalid"));
+            }
+            chosen
+        }
     };
     let (Some(version), Some(status), false) = (version, status, form.has_errors()) else {
         let view = load_page(&state, &page, id, Some(form)).await?;
@@ -1114,16 +1157,6 @@ pub async fn record_adoption(
     state
         .db
         .run(move |conn| {
-            if let Some(project_id) = project {
-                // Only a project of the city itself.
-                let owner = crate::projects::model::Project::find(conn, project_id)?.city_id;
-                if owner != city_id {
-                    return Err(AppError::bad_request(
-                        "invalid_project",
-                        "the project must be one of your own city",
-                    ));
-                }
-            }
             Adoption::record(conn, id, city_id, version, status, &note, project, user.id)
         })
         .await?;

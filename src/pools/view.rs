@@ -164,6 +164,8 @@ pub struct AdoptionView {
     pub version: i32,
     pub status: AdoptionStatus,
     pub note: String,
+    /// The project of that city it serves, if they named one.
+    pub project_id: Option<i32>,
     /// On an older version than the toolkit's latest.
     pub outdated: bool,
     pub updated_at: String,
@@ -179,6 +181,7 @@ impl AdoptionView {
             version: adoption.version,
             status: adoption.status,
             note: adoption.note.clone(),
+            project_id: adoption.project_id,
             outdated: adoption.version < latest && adoption.status != AdoptionStatus::Stopped,
             updated_at: rfc3339(adoption.updated_at),
         }

@@ -161,6 +161,15 @@ impl ProjectFilter {
 }
 
 impl Project {
+    /// The ids and titles of a city's projects, by title: for choosing one in a form.
+    pub fn titles_of_city(conn: &mut DbConnection, city_id: i32) -> AppResult<Vec<(i32, String)>> {
+        Ok(projects::table
+            .filter(projects::city_id.eq(city_id))
+            .order(projects::title)
+            .select((projects::id, projects::title))
+            .load(conn)?)
+    }
+
     /// Creates a project of `city_id` by `user_id`, with its first revision and its
     /// change-log entry, in one transaction; returns its id.
     pub fn create(
