@@ -534,6 +534,8 @@ fn three_flags_hide_a_post_until_a_moderator_decides(app: &mut TestApp) {
     let author = member(app, "omstreden@zwolle.nl", "zwolle");
     let thread = start_thread(&author, "city:zwolle", "Meldingen", "Vraag.");
     let post = reply(&author, thread, "Koop nu goedkope sensoren!");
+    let own = author.post(&format!("/berichten/{post}/melden"), &[("reason", "Eigen")]);
+    assert_eq!(own.status, 403, "no flag on one's own post");
     for n in 0..3 {
         let flagger = member(app, &format!("melder{n}@zwolle.nl"), "zwolle");
         // The first one flags twice: that counts once.

@@ -274,6 +274,13 @@ pub async fn flag(
     if !super::view::visible_to(&post, page.visitor.user.as_ref()) {
         return Err(AppError::not_found(format!("post {id}")));
     }
+    // The page offers no flag on one's own post; a hand-made request gets none either,
+    // or an author could hide their own post from moderators' eyes and blame others.
+    if post.author_id == Some(user_id) {
+        return Err(AppError::forbidden(
+            "you cannot flag your own post; edit or delete it",
+        ));
+    }
     let t = texts(&state, &page);
     let mut form = flag_form(&t, &page.visitor.csrf, id, &input.reason);
     let reason = input.reason.trim().to_owned();
