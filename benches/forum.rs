@@ -1,19 +1,24 @@
 //! The forum and digest benchmark: what wave 2 costs once the platform is in use. On a
 //! SQLite data directory with the G40 inventory it writes, straight into the database
 //! (the server stopped; `reindex` then builds the search index as after a restore),
-//! 2,000 members spread over the 40 cities, each following their city and its themes,
-//! 400 discussions of 6 posts about random pilots, and one long discussion of 500 posts
+//! 2,000 members spread over the 40 cities, each following their city and a theme,
+//! 10,000 discussions of 10 posts about random pilots (100,000 posts), and one long
+//! discussion of 500 posts
 //! (texts are sentences of the report's project descriptions, rendered by the forum's
 //! own Markdown renderer). It then prints
-//! - page latency (p50/p99) of a thread of 6 posts next to one of 500, and of the
+//! - page latency (p50/p99) of a thread of 10 posts next to one of 500, and of the
 //!   forum's list `/discussies`,
 //! - search latency for the same queries restricted to projects (the wave-1 index)
 //!   next to all types, posts included,
 //! - the weekly digest as an operator runs it (`digest --dry-run`): wall time and peak
-//!   memory for 200 members next to 2,000, so the cost per member shows.
+//!   memory for 200 members next to 2,000, so the cost per member shows;
+//! - at scale (skipped with `STADSMAAT_BENCH=small`): the digests of 10,000 members
+//!   over 1,000 cities of 100 projects each (100,000 projects: the 40 real cities, the
+//!   rest synthetic, each a deterministic pick of 100 inventory projects, all new this
+//!   week), next to 1,000 members over the same corpus.
 //!
 //! `cargo bench --bench forum`. Every request goes to 127.0.0.1 and all counts are fixed
-//! (about two minutes on two cores).
+//! (about three minutes on two cores).
 
 mod support;
 
@@ -30,10 +35,13 @@ use support::{heading, sentences, Table, XorShift};
 
 const MEMBERS: usize = 2_000;
 const SMALL_DIGEST: usize = 200;
-const THREADS: usize = 400;
-const POSTS_PER_THREAD: usize = 6;
+const THREADS: usize = 10_000;
+const POSTS_PER_THREAD: usize = 10;
 const LONG_THREAD_POSTS: usize = 500;
 const PAGE_REQUESTS: usize = 200;
+const SCALE_CITIES: usize = 1_000;
+const SCALE_PROJECTS_PER_CITY: usize = 100;
+const SCALE_MEMBERS: usize = 10_000;
 const SEARCH_QUERIES: [&str; 8] = [
     "slimme verkeerslichten",
     "zonnepanelen op daken",
@@ -302,6 +310,88 @@ fn digest_run(dir: &Path, members: usize) -> (f64, Option<f64>, String) {
     (seconds, peak, summary)
 }
 
+/// A data directory with `SCALE_CITIES` cities of `SCALE_PROJECTS_PER_CITY` projects
+/// and `SCALE_MEMBERS` members, each following their city and a theme.
+fn write_scale(dir: &Path) {
+    let path = dir.join("stadsmaat.sqlite3");
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("open database");
+    let now = chrono::Utc::now().naive_utc();
+    let joined = quoted(
+        &(now - chrono::Duration::days(3))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+    );
+    let mut sql = String::from("BEGIN;\n");
+    for n in 41..=SCALE_CITIES {
+        // A deterministic pick of inventory projects per city: ordered by a multiplier
+        // of the id modulo a prime.
+        sql.push_str(&format!(
+            "INSERT INTO cities (slug, name, province, population, area_km2, latitude, \
+             longitude) VALUES ('synthstad-{n}', 'Synthstad {n}', 'Gelderland', 100000, 100.0, \
+             52.0, 5.9);\n\
+             INSERT INTO projects (city_id, title, description, description_origin, theme, stage) \
+             SELECT (SELECT id FROM cities WHERE slug = 'synthstad-{n}'), title, description, \
+             description_origin, theme, stage FROM projects WHERE source_ref IS NOT NULL \
+             ORDER BY (id * {}) % 1009 LIMIT {SCALE_PROJECTS_PER_CITY};\n",
+            n * 7 + 3
+        ));
+    }
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2htYXJrc2FsdA$unused";
+    for n in 0..SCALE_MEMBERS {
+        let city = n % SCALE_CITIES + 1;
+        let user = n + 1;
+        sql.push_str(&format!(
+            "INSERT INTO users (id, email, name, password_hash, email_verified, city_id, \
+             city_role, site_role, created_at, lang, notify_mail, digest_mail, account_mail, \
+             follows_seeded_at, email_refusals) VALUES ({user}, 'lid{n}@schaal.example', \
+             'Lid {n}', {}, 1, {city}, 'member', 'none', {joined}, 'nl', 'digest', 1, 1, \
+             {joined}, 0);\n\
+             INSERT INTO follows (user_id, subject_kind, subject_key, created_at) \
+             SELECT {user}, 'city', slug, {joined} FROM cities WHERE id = {city};\n\
+             INSERT INTO follows (user_id, subject_kind, subject_key, created_at) \
+             SELECT {user}, 'theme', theme, {joined} FROM projects WHERE city_id = {city} \
+             GROUP BY theme ORDER BY count(*) DESC, theme LIMIT 1;\n",
+            quoted(hash)
+        ));
+    }
+    sql.push_str("COMMIT;\n");
+    conn.batch_execute(&sql).expect("write the corpus");
+}
+
+fn scale() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    drop(start(dir.path()));
+    let started = Instant::now();
+    write_scale(dir.path());
+    println!(
+        "\nWrote {SCALE_CITIES} cities, {} projects and {SCALE_MEMBERS} members in {:.1} s.",
+        SCALE_CITIES * SCALE_PROJECTS_PER_CITY,
+        started.elapsed().as_secs_f64()
+    );
+    digest_table(
+        dir.path(),
+        "Weekly digest at scale, dry run (100,000 projects, all new this week)",
+        [SCALE_MEMBERS / 10, SCALE_MEMBERS],
+    );
+}
+
+/// Runs the digest for each number of readers and prints the figures.
+fn digest_table(dir: &Path, title: &str, readers: [usize; 2]) {
+    heading(title);
+    let mut table = Table::new(&["readers", "wall s", "ms per reader", "peak MiB", "summary"]);
+    for members in readers {
+        let (seconds, peak, summary) = digest_run(dir, members);
+        table.row(vec![
+            members.to_string(),
+            format!("{seconds:.1}"),
+            format!("{:.1}", seconds * 1000.0 / members as f64),
+            peak.map_or("n/a".to_owned(), |p| format!("{p:.0}")),
+            summary,
+        ]);
+    }
+    table.print();
+}
+
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     // First start: migrations and the inventory.
@@ -362,17 +452,12 @@ fn main() {
     table.print();
     drop(server);
 
-    heading("Weekly digest, dry run (every member has a busy week)");
-    let mut table = Table::new(&["readers", "wall s", "ms per reader", "peak MiB", "summary"]);
-    for members in [SMALL_DIGEST, MEMBERS] {
-        let (seconds, peak, summary) = digest_run(dir.path(), members);
-        table.row(vec![
-            members.to_string(),
-            format!("{seconds:.1}"),
-            format!("{:.1}", seconds * 1000.0 / members as f64),
-            peak.map_or("n/a".to_owned(), |p| format!("{p:.0}")),
-            summary,
-        ]);
+    digest_table(
+        dir.path(),
+        "Weekly digest, dry run (every member has a busy week)",
+        [SMALL_DIGEST, MEMBERS],
+    );
+    if std::env::var("STADSMAAT_BENCH").as_deref() != Ok("small") {
+        scale();
     }
-    table.print();
 }

@@ -14,6 +14,7 @@ use crate::support::{eventually, Backend, TestApp};
 
 specs![
     fresh:
+        racing_demotions_never_leave_the_platform_without_an_administrator,
         registration_mails_a_link_that_verifies_the_address_once,
         registering_an_unverified_address_again_takes_nothing_from_its_owner,
         an_unverified_account_cannot_log_in_and_gets_a_new_link,
@@ -699,6 +700,61 @@ fn an_editor_cannot_decide_another_citys_requests(app: &mut TestApp) {
             .status,
         404
     );
+}
+
+/// Two administrators demote each other at the same moment, again and again: one of the
+/// two is refused every time (409), so one administrator always remains.
+fn racing_demotions_never_leave_the_platform_without_an_administrator(app: &mut TestApp) {
+    const SECOND: &str = "tweede@stadsmaat.test";
+    let mut first = signed_in(app, ADMIN, true);
+    let mut second = signed_in(app, SECOND, true);
+    let (second_id, _) = ids_on_user_page(&first, SECOND, "Zwolle");
+    let (first_id, _) = ids_on_user_page(&second, ADMIN, "Zwolle");
+    let demote = [("city", ""), ("city_role", "member"), ("site_role", "none")];
+    let promote = [
+        ("city", ""),
+        ("city_role", "member"),
+        ("site_role", "admin"),
+    ];
+    for round in 0..12 {
+        // Each session goes to its own thread (a session is not shared) and comes back.
+        let (a, b);
+        (first, a, second, b) = std::thread::scope(|scope| {
+            let demote = &demote;
+            let (first_path, second_path) = (
+                format!("/beheer/gebruikers/{second_id}"),
+                format!("/beheer/gebruikers/{first_id}"),
+            );
+            let one = scope.spawn(move || {
+                let status = first.post(&first_path, demote).status;
+                (first, status)
+            });
+            let other = scope.spawn(move || {
+                let status = second.post(&second_path, demote).status;
+                (second, status)
+            });
+            let (first, a) = one.join().expect("first");
+            let (second, b) = other.join().expect("second");
+            (first, a, second, b)
+        });
+        let statuses = [a, b];
+        assert!(
+            statuses.contains(&303) && statuses.iter().any(|s| [403, 409].contains(s)),
+            "round {round}: exactly one demotion: {statuses:?}"
+        );
+        let admins = [&first, &second]
+            .iter()
+            .filter(|s| s.get("/beheer").status == 200)
+            .count();
+        assert_eq!(admins, 1, "round {round}");
+        // The one left makes the other administrator again.
+        let res = if a == 303 {
+            first.post(&format!("/beheer/gebruikers/{second_id}"), &promote)
+        } else {
+            second.post(&format!("/beheer/gebruikers/{first_id}"), &promote)
+        };
+        assert_eq!(res.status, 303, "{}", res.body);
+    }
 }
 
 fn nobody_grants_himself_a_role(app: &mut TestApp) {

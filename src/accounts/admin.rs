@@ -220,6 +220,9 @@ pub async fn update_roles(
                     audit::record(conn, Some(admin_id), Some(user_id), "role.city", &details)?;
                 }
                 if site_role != user.site_role() {
+                    if site_role != SiteRole::Admin {
+                        User::keep_an_administrator(conn, user_id)?;
+                    }
                     User::set_site_role(conn, user_id, site_role)?;
                     audit::record(
                         conn,

@@ -186,6 +186,40 @@ impl User {
         Ok(())
     }
 
+    /// Refuses (409) a change that would take the last administrator away: call it in
+    /// the transaction that demotes or deletes `user_id`, before the change. The count is
+    /// race-free: SQLite's write transaction (`BEGIN IMMEDIATE`) lets one writer at a
+    /// time; on PostgreSQL the administrators' rows are locked (`FOR UPDATE`), so a
+    /// second demotion waits and then counts without the first one's administrator.
+    pub fn keep_an_administrator(conn: &mut DbConnection, user_id: i32) -> AppResult<()> {
+        #[derive(QueryableByName)]
+        struct Admin {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            id: i32,
+        }
+        let admins: Vec<i32> = match conn {
+            DbConnection::Pg(pg) => diesel::sql_query(
+                "SELECT id FROM users WHERE site_role = 'admin' ORDER BY id FOR UPDATE",
+            )
+            .load::<Admin>(pg)?
+            .into_iter()
+            .map(|a| a.id)
+            .collect(),
+            DbConnection::Sqlite(_) => users::table
+                .filter(users::site_role.eq(SiteRole::Admin.slug()))
+                .select(users::id)
+                .load(conn)?,
+        };
+        if admins.contains(&user_id) && admins.len() <= 1 {
+            return Err(AppError::Conflict {
+                message: "Stadsmaat cannot be left without an administrator; make someone \
+                          else administrator first"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
     pub fn count_admins(conn: &mut DbConnection) -> AppResult<i64> {
         Ok(users::table
             .filter(users::site_role.eq(SiteRole::Admin.slug()))

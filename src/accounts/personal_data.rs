@@ -18,7 +18,7 @@ use crate::auth::session;
 use crate::auth::{Action, Visitor};
 use crate::changes::Kind;
 use crate::db::schema::{projects, users};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::web::forms::FormView;
 use crate::web::render::PageRequest;
 use crate::web::AppState;
@@ -153,13 +153,7 @@ pub async fn delete_account(
         .db
         .run(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                if user.is_admin() && User::count_admins(conn)? <= 1 {
-                    return Err(AppError::Conflict {
-                        message: "the last administrator cannot delete their account; make \
-                                  someone else administrator first"
-                            .into(),
-                    });
-                }
+                User::keep_an_administrator(conn, user_id)?;
                 audit::record(conn, Some(user_id), Some(user_id), "account.deleted", "")?;
                 // Sessions, tokens and requests go with the row; project edits stay,
                 // without the name (ON DELETE SET NULL).
