@@ -22,8 +22,9 @@ use crate::web::i18n::{Catalogs, Lang};
 
 /// Items shown per group; the rest is a link.
 pub const PER_GROUP: usize = 5;
-/// Changed projects of other cities considered for "comparable to yours".
-const RECENT_PROJECTS: i64 = 2_000;
+/// "Comparable to yours" items worded with their reason, per city: more than a reader
+/// is shown even after leaving out what they opened.
+const EXPLAINED: usize = 30;
 
 /// Who a digest is for.
 #[derive(Clone, Debug)]
@@ -373,9 +374,12 @@ fn city_names(conn: &mut DbConnection) -> AppResult<HashMap<i32, String>> {
         .collect())
 }
 
-/// Projects of other cities changed in the window that matchmaking lists among the
-/// comparable pilots of a project of `city_id`, best match first, each with its
-/// reason — once per city and language in a run.
+/// "Nieuw en vergelijkbaar met uw projecten" for a city: the projects of other cities,
+/// changed in `(since, until]`, that matchmaking lists among the comparable pilots of
+/// one of the city's own projects — best match first, each with the reason of that pair.
+/// Ranking reads the network's lists (ids and scores) only; reasons are worded for the
+/// first [`EXPLAINED`], more than a reader is ever shown, so a city of a thousand
+/// projects costs no more than its lists.
 fn similar_for_city(
     conn: &mut DbConnection,
     context: &mut Context,
@@ -383,49 +387,82 @@ fn similar_for_city(
     lang: Lang,
     since: NaiveDateTime,
     until: NaiveDateTime,
-) -> AppResult<Vec<(f32, i32, Item)>> {
+) -> AppResult<Vec<Ranked>> {
     if let Some(found) = context.similar.get(&(city_id, lang)) {
         return Ok(found.clone());
     }
-    let recent: Vec<(i32, String, i32)> = projects::table
-        .filter(projects::updated_at.gt(since))
-        .filter(projects::updated_at.le(until))
-        .filter(projects::city_id.ne(city_id))
-        .order(projects::updated_at.desc())
-        .limit(RECENT_PROJECTS)
-        .select((projects::id, projects::title, projects::city_id))
+    let own: Vec<i32> = projects::table
+        .filter(projects::city_id.eq(city_id))
+        .select(projects::id)
         .load(conn)?;
-    let names = city_names(conn)?;
-    let mut found: Vec<(f32, i32, Item)> = Vec::new();
-    for (id, title, their_city) in recent {
-        let views = crate::matchmaking::view::similar_views(
-            conn,
-            context.matchmaking,
-            context.catalogs,
-            lang,
-            id,
-            crate::matchmaking::MAX_LIMIT as usize,
-        )?;
-        let Some(best) = views
-            .into_iter()
-            .filter(|v| names.get(&city_id) == Some(&v.project.city.name))
-            .max_by(|a, b| a.score.total_cmp(&b.score))
-        else {
-            continue;
-        };
-        let because = best
-            .reasons
-            .iter()
-            .map(|r| r.text.clone())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let reason = context.catalogs.format(
-            lang,
-            "digest.reason.similar",
-            &[("yours", &best.project.title), ("why", &because)],
+    // The best match of each candidate among the city's projects.
+    let mut best: HashMap<i32, (f32, i32)> = HashMap::new();
+    {
+        let network = context.matchmaking.read()?;
+        for &ours in &own {
+            let list = network
+                .similar_ids(ours, crate::matchmaking::MAX_LIMIT as usize)
+                .unwrap_or_default();
+            for (theirs, score) in list {
+                let slot = best.entry(theirs).or_insert((score, ours));
+                if score > slot.0 {
+                    *slot = (score, ours);
+                }
+            }
+        }
+    }
+    let candidates: Vec<i32> = best.keys().copied().collect();
+    let mut changed: Vec<(i32, String, i32)> = Vec::new();
+    for chunk in candidates.chunks(1_000) {
+        changed.extend(
+            projects::table
+                .filter(projects::id.eq_any(chunk))
+                .filter(projects::updated_at.gt(since))
+                .filter(projects::updated_at.le(until))
+                .select((projects::id, projects::title, projects::city_id))
+                .load::<(i32, String, i32)>(conn)?,
         );
+    }
+    let score = |id: &i32| best.get(id).map_or(0.0, |b| b.0);
+    changed.sort_by(|a, b| score(&b.0).total_cmp(&score(&a.0)).then(a.0.cmp(&b.0)));
+    let names = city_names(conn)?;
+    // The reasons of each pair, from the own project's list, worded once per project.
+    let mut lists: HashMap<i32, Vec<crate::matchmaking::view::SimilarView>> = HashMap::new();
+    let mut found = Vec::with_capacity(changed.len());
+    for (rank, (id, title, their_city)) in changed.into_iter().enumerate() {
+        let (score, ours) = best.get(&id).copied().unwrap_or((0.0, 0));
+        let mut reason = String::new();
+        if rank < EXPLAINED {
+            if let std::collections::hash_map::Entry::Vacant(slot) = lists.entry(ours) {
+                slot.insert(crate::matchmaking::view::similar_views(
+                    conn,
+                    context.matchmaking,
+                    context.catalogs,
+                    lang,
+                    ours,
+                    crate::matchmaking::MAX_LIMIT as usize,
+                )?);
+            }
+            if let Some(view) = lists
+                .get(&ours)
+                .and_then(|views| views.iter().find(|v| v.project.id == id))
+            {
+                let because = view
+                    .reasons
+                    .iter()
+                    .map(|r| r.text.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let yours = crate::projects::model::Project::find(conn, ours)?.title;
+                reason = context.catalogs.format(
+                    lang,
+                    "digest.reason.similar",
+                    &[("yours", &yours), ("why", &because)],
+                );
+            }
+        }
         found.push((
-            best.score,
+            score,
             id,
             Item {
                 url: format!("{}/projecten/{id}", context.public_url),
@@ -435,7 +472,6 @@ fn similar_for_city(
             },
         ));
     }
-    found.sort_by(|a, b| b.0.total_cmp(&a.0));
     context.similar.insert((city_id, lang), found.clone());
     Ok(found)
 }

@@ -261,6 +261,20 @@ impl Network {
         }
     }
 
+    /// The ids and scores of the projects of other cities most like this one, without
+    /// wording reasons (for callers that rank many lists and explain a few).
+    pub fn similar_ids(&self, project_id: i32, limit: usize) -> Option<Vec<(i32, f32)>> {
+        let entry = self.entry_of(project_id)?;
+        Some(
+            entry
+                .similar
+                .iter()
+                .take(limit)
+                .filter_map(|&(other, score)| Some((self.entry(other)?.input.id, score)))
+                .collect(),
+        )
+    }
+
     /// The projects of other cities most like this one, with reasons; `None` for an
     /// unknown project.
     pub fn similar(&self, project_id: i32, limit: usize) -> Option<Vec<Similar>> {
