@@ -18,6 +18,7 @@ specs![
         a_dry_run_says_what_would_be_sent_and_sends_nothing,
         what_the_reader_already_opened_is_left_out,
         a_new_discussion_about_a_project_of_a_followed_city_is_in_the_digest,
+        a_followed_search_brings_what_is_new_for_it_and_nothing_older,
         one_click_unsubscribe_works_from_a_mail_client_without_a_session,
         a_refusing_relay_and_a_restart_lose_and_duplicate_no_mail,
         a_question_to_a_city_is_mailed_to_its_editor_at_once;
@@ -231,16 +232,40 @@ fn a_new_discussion_about_a_project_of_a_followed_city_is_in_the_digest(app: &mu
     );
     assert_eq!(res.status, 303, "{}", res.body);
     let output = run_digest(app, &["--dry-run", "--at", &next_monday()]);
-    let mine: Vec<&str> = output
-        .lines()
-        .skip_while(|l| !l.starts_with("lid@apeldoorn.nl:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .collect();
+    let mine = lines_for(&output, "lid@apeldoorn.nl");
     assert!(
         mine.join("\n")
             .contains("[threads] Wie onderhoudt de iVRI's?"),
         "{output}"
+    );
+}
+
+/// The lines of one recipient in a dry run's output.
+fn lines_for<'a>(output: &'a str, email: &str) -> Vec<&'a str> {
+    output
+        .lines()
+        .skip_while(|l| !l.starts_with(&format!("{email}:")))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect()
+}
+
+fn a_followed_search_brings_what_is_new_for_it_and_nothing_older(app: &mut TestApp) {
+    // No city, so nothing else brings the project: only the search.
+    let searcher = signed_in_as(app, "zoekt@example.nl", &[]);
+    let res = searcher.post("/zoeken/volgen", &[("q", "iVRI"), ("theme", "mobility")]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    arnhem_adds_ivris(app);
+    eventually("the index has the new project", || {
+        let (_, body) = app.get_json("/api/v1/search?q=Velperweg");
+        body["total"].as_u64().unwrap_or(0) > 0
+    });
+    let output = run_digest(app, &["--dry-run", "--at", &next_monday()]);
+    let mine = lines_for(&output, "zoekt@example.nl");
+    assert_eq!(
+        mine,
+        vec!["  [searches] iVRI's op de Velperweg — Nieuw bij uw zoekopdracht “iVRI” · Smart Mobility"],
+        "only the new project, not the inventory's older iVRI pilots: {output}"
     );
 }
 
