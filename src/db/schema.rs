@@ -114,6 +114,7 @@ diesel::table! {
         follows_seeded_at -> Nullable<Timestamp>,
         email_failing_at -> Nullable<Timestamp>,
         email_refusals -> Integer,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 

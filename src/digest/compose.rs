@@ -45,7 +45,6 @@ pub struct Recipient {
 
 /// All who may get a digest: verified, digest on, address not failing.
 pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<Recipient>> {
-    use crate::db::schema::sessions;
     type Row = (
         i32,
         String,
@@ -53,7 +52,7 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
         String,
         Option<i32>,
         NotifyMail,
-        NaiveDateTime,
+        (NaiveDateTime, Option<NaiveDateTime>),
     );
     let rows: Vec<Row> = users::table
         .filter(users::email_verified.eq(true))
@@ -67,16 +66,9 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
             users::lang,
             users::city_id,
             users::notify_mail,
-            users::created_at,
+            (users::created_at, users::last_seen_at),
         ))
         .load(conn)?;
-    let seen: HashMap<i32, NaiveDateTime> = sessions::table
-        .group_by(sessions::user_id)
-        .select((sessions::user_id, diesel::dsl::max(sessions::last_seen_at)))
-        .load::<(i32, Option<NaiveDateTime>)>(conn)?
-        .into_iter()
-        .filter_map(|(id, at)| Some((id, at?)))
-        .collect();
     let city_names: HashMap<i32, (String, String)> = cities::table
         .select((cities::id, cities::slug, cities::name))
         .load::<(i32, String, String)>(conn)?
@@ -86,20 +78,22 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
     let three_months = chrono::Duration::days(91);
     Ok(rows
         .into_iter()
-        .map(|(id, email, name, lang, city_id, notify, created)| {
-            let last_seen = seen.get(&id).copied().unwrap_or(created);
-            Recipient {
-                id,
-                email,
-                name,
-                lang: Lang::parse(&lang).unwrap_or_default(),
-                city: city_id
-                    .and_then(|c| city_names.get(&c).map(|(s, n)| (c, s.clone(), n.clone()))),
-                notify,
-                inactive: now - last_seen > three_months,
-                joined: created,
-            }
-        })
+        .map(
+            |(id, email, name, lang, city_id, notify, (created, seen))| {
+                let last_seen = seen.unwrap_or(created);
+                Recipient {
+                    id,
+                    email,
+                    name,
+                    lang: Lang::parse(&lang).unwrap_or_default(),
+                    city: city_id
+                        .and_then(|c| city_names.get(&c).map(|(s, n)| (c, s.clone(), n.clone()))),
+                    notify,
+                    inactive: now - last_seen > three_months,
+                    joined: created,
+                }
+            },
+        )
         .collect())
 }
 
