@@ -18,6 +18,7 @@ use crate::follows::{model as follows, Followed};
 use crate::mail::unsubscribe::NotifyMail;
 use crate::matchmaking::Matchmaking;
 use crate::search::documents::DocKind;
+use crate::search::engine::Hit;
 use crate::search::Search;
 use crate::visits;
 use crate::web::i18n::{Catalogs, Lang};
@@ -152,8 +153,15 @@ pub struct Context<'a> {
     similar: HashMap<(i32, Lang), Vec<Ranked>>,
     /// The records changed in the longest window a digest looks back over, and when;
     /// read once, when the first reader with a saved search comes.
-    changed: Option<Vec<(DocKind, i32, NaiveDateTime)>>,
+    changed: Option<HashMap<(DocKind, i32), NaiveDateTime>>,
+    /// Per saved search (its query string): what it finds among those records, best
+    /// first, with when each changed. Readers following the same search share it.
+    found: HashMap<String, Vec<(Hit, NaiveDateTime)>>,
 }
+
+/// How deep a saved search looks among the records changed in the window; each reader
+/// then keeps those changed since their last digest.
+const SEARCH_DEPTH: usize = 100;
 
 impl<'a> Context<'a> {
     pub fn new(
@@ -169,18 +177,44 @@ impl<'a> Context<'a> {
             public_url,
             similar: HashMap::new(),
             changed: None,
+            found: HashMap::new(),
         }
     }
 
-    /// Projects, discussions and toolkits changed in `(until - MONTHLY, until]`.
-    fn changed(
+    /// What the saved search `params` finds among the records changed in the window
+    /// ending at `until`, computed once per run and search.
+    fn found_for(
         &mut self,
         conn: &mut DbConnection,
+        params: &str,
+        request: &crate::search::SearchRequest,
         until: NaiveDateTime,
-    ) -> AppResult<&[(DocKind, i32, NaiveDateTime)]> {
+    ) -> AppResult<Vec<(Hit, NaiveDateTime)>> {
+        if let Some(found) = self.found.get(params) {
+            return Ok(found.clone());
+        }
+        self.load_changed(conn, until)?;
+        let changed = self.changed.get_or_insert_default();
+        let among: Vec<(DocKind, i32)> = changed.keys().copied().collect();
+        let found: Vec<(Hit, NaiveDateTime)> = self
+            .search
+            .found_among(request, &among)?
+            .into_iter()
+            .filter_map(|hit| {
+                let at = *changed.get(&(hit.kind, hit.id))?;
+                Some((hit, at))
+            })
+            .collect();
+        self.found.insert(params.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// Reads the projects, discussions and toolkits changed in `(until - MONTHLY,
+    /// until]`, once.
+    fn load_changed(&mut self, conn: &mut DbConnection, until: NaiveDateTime) -> AppResult<()> {
         if self.changed.is_none() {
             let from = until - super::MONTHLY;
-            let mut all: Vec<(DocKind, i32, NaiveDateTime)> = Vec::new();
+            let mut all: HashMap<(DocKind, i32), NaiveDateTime> = HashMap::new();
             // The same query over three tables, each with its own "last changed" column.
             macro_rules! changed_in {
                 ($table:ident, $at:ident, $kind:expr) => {
@@ -191,7 +225,7 @@ impl<'a> Context<'a> {
                             .select(($table::id, $table::$at))
                             .load::<(i32, NaiveDateTime)>(conn)?
                             .into_iter()
-                            .map(|(id, at)| ($kind, id, at)),
+                            .map(|(id, at)| (($kind, id), at)),
                     )
                 };
             }
@@ -200,7 +234,7 @@ impl<'a> Context<'a> {
             changed_in!(toolkits, updated_at, DocKind::Toolkit);
             self.changed = Some(all);
         }
-        Ok(self.changed.as_deref().unwrap_or_default())
+        Ok(())
     }
 }
 
@@ -551,34 +585,8 @@ fn searches_for(
         .filter(|f| f.kind == Followed::Search)
         .filter_map(|f| f.key.parse().ok())
         .collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let changed: Vec<(DocKind, i32, NaiveDateTime)> = context
-        .changed(conn, until)?
-        .iter()
-        .filter(|(_, _, at)| *at > since)
-        .copied()
-        .collect();
-    let mut unseen = Vec::with_capacity(changed.len());
-    for kind in [DocKind::Project, DocKind::Thread, DocKind::Toolkit] {
-        let of_kind: Vec<&(DocKind, i32, NaiveDateTime)> =
-            changed.iter().filter(|c| c.0 == kind).collect();
-        let log_kind = match kind {
-            DocKind::Project => Kind::Project,
-            DocKind::Thread => Kind::Thread,
-            _ => Kind::Toolkit,
-        };
-        let ids: Vec<i32> = of_kind.iter().map(|c| c.1).collect();
-        let opened = visits::opened(conn, who.id, log_kind, &ids)?;
-        unseen.extend(
-            of_kind
-                .into_iter()
-                .filter(|(_, id, at)| opened.get(id).is_none_or(|seen| seen < at))
-                .map(|&(kind, id, _)| (kind, id)),
-        );
-    }
-    let mut items: Vec<Item> = Vec::new();
+    // Each search's finds changed since this reader's last digest, with its reason.
+    let mut found: Vec<(Hit, NaiveDateTime, String)> = Vec::new();
     for id in ids {
         // Only one's own saved searches are one's to follow.
         let Some(saved) = saved_search::owned(conn, who.id, id)? else {
@@ -588,26 +596,51 @@ fn searches_for(
         let Ok(mut request) = params.request(None) else {
             continue;
         };
-        request.limit = PER_GROUP * 4;
+        request.limit = SEARCH_DEPTH;
         let label = saved_search::label(conn, context.catalogs, who.lang, &params)?;
         let reason =
             context
                 .catalogs
                 .format(who.lang, "digest.reason.search", &[("search", &label)]);
-        for hit in context.search.found_among(&request, &unseen)? {
-            let url = format!("{}{}", context.public_url, hit.url);
-            if items.iter().any(|i| i.url == url) {
-                continue;
+        for (hit, at) in context.found_for(conn, &saved.params, &request, until)? {
+            let known = found
+                .iter()
+                .any(|(h, _, _)| (h.kind, h.id) == (hit.kind, hit.id));
+            if at > since && !known {
+                found.push((hit, at, reason.clone()));
             }
-            items.push(Item {
-                url,
-                title: hit.title,
-                context: hit.city.map(|c| c.name).unwrap_or_default(),
-                reason: reason.clone(),
-            });
         }
     }
-    Ok(items)
+    // Left out: what the reader opened since it changed.
+    let mut opened: HashMap<(DocKind, i32), NaiveDateTime> = HashMap::new();
+    for (doc, log) in [
+        (DocKind::Project, Kind::Project),
+        (DocKind::Thread, Kind::Thread),
+        (DocKind::Toolkit, Kind::Toolkit),
+    ] {
+        let ids: Vec<i32> = found
+            .iter()
+            .filter(|(h, _, _)| h.kind == doc)
+            .map(|(h, _, _)| h.id)
+            .collect();
+        if !ids.is_empty() {
+            opened.extend(
+                visits::opened(conn, who.id, log, &ids)?
+                    .into_iter()
+                    .map(|(id, seen)| ((doc, id), seen)),
+            );
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter(|(hit, at, _)| opened.get(&(hit.kind, hit.id)).is_none_or(|seen| seen < at))
+        .map(|(hit, _, reason)| Item {
+            url: format!("{}{}", context.public_url, hit.url),
+            title: hit.title,
+            context: hit.city.map(|c| c.name).unwrap_or_default(),
+            reason,
+        })
+        .collect())
 }
 
 fn threads_for(
