@@ -15,7 +15,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use super::session::Visitor;
-use super::token;
+use super::{forwarded, token};
 use crate::error::{AppError, AppResult};
 
 pub const CSRF_COOKIE: &str = "stadsmaat_csrf";
@@ -264,7 +264,8 @@ fn is_urlencoded(req: &HttpRequest) -> bool {
 }
 
 /// Browsers send `Origin` with every form post; when it is there it must be this site.
-/// (Absent, as from older clients and tools, the token alone decides.)
+/// (Absent, as from older clients and tools, the token alone decides.) The scheme and
+/// host are the connection's own unless a trusted proxy forwarded them.
 fn same_origin(req: &HttpRequest) -> bool {
     let Some(origin) = req
         .headers()
@@ -273,6 +274,6 @@ fn same_origin(req: &HttpRequest) -> bool {
     else {
         return true;
     };
-    let info = req.connection_info();
-    origin == format!("{}://{}", info.scheme(), info.host())
+    let client = forwarded::Client::of(req);
+    origin == format!("{}://{}", client.scheme, client.host)
 }

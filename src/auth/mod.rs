@@ -1,9 +1,11 @@
 //! Who is asking and what they may do: server-side sessions behind an HttpOnly cookie
 //! ([`session`]), the CSRF token every form carries ([`csrf`]), password hashing and
 //! strength rules ([`password`]), throttling of guessable forms ([`throttle`]), random
-//! tokens ([`token`]) and the one authorization policy ([`policy`]).
+//! tokens ([`token`]), the client behind trusted proxies ([`forwarded`]) and the one
+//! authorization policy ([`policy`]).
 
 pub mod csrf;
+pub mod forwarded;
 pub mod password;
 pub mod policy;
 pub mod session;

@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::policy::{CityRole, SiteRole};
-use super::{csrf, token};
+use super::{csrf, forwarded, token};
 use crate::db::schema::{cities, notifications, sessions, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -96,11 +96,9 @@ impl Client {
     }
 }
 
-/// The peer address. Forwarding headers are not trusted: anyone can send them.
+/// The client's address: the peer's, or the one a trusted proxy forwarded.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    forwarded::Client::of(req).ip_text()
 }
 
 /// Starts a session for `user_id` and returns the cookie token. Always a new token:
@@ -266,8 +264,9 @@ pub fn removal(secure: bool) -> Cookie<'static> {
     cookie
 }
 
+/// Whether the browser used https (as a trusted proxy says), so cookies get `Secure`.
 pub fn is_https(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    forwarded::Client::of(req).is_https()
 }
 
 /// Resolves the session and CSRF cookies of every page request into a [`Visitor`]; sets
