@@ -29,6 +29,7 @@ specs![
         nobody_ends_another_users_session,
         a_form_without_the_visitors_csrf_token_is_refused,
         a_form_posted_from_another_site_is_refused,
+        a_planted_csrf_cookie_with_its_field_is_refused_for_a_signed_in_user,
         a_reset_link_works_once_and_signs_out_everywhere,
         a_superseded_reset_link_is_refused,
         two_requests_racing_with_one_reset_link_cannot_both_win,
@@ -458,6 +459,25 @@ fn a_form_posted_from_another_site_is_refused(app: &mut TestApp) {
     );
     assert_eq!(res.status, 403);
     assert!(!admin.get("/beheer/domeinen").body.contains("evil.nl"));
+}
+
+fn a_planted_csrf_cookie_with_its_field_is_refused_for_a_signed_in_user(app: &mut TestApp) {
+    let admin = signed_in(app, ADMIN, true);
+    // Someone who can set cookies for the site (a sibling subdomain, plain http on the
+    // way) plants a CSRF cookie he knows and posts a form that carries it.
+    let planted = "b".repeat(64);
+    admin.set_cookie("stadsmaat_csrf", &planted);
+    let res = admin.post_raw(
+        "/beheer/domeinen",
+        &[
+            ("csrf", &planted),
+            ("domain", "geplant.nl"),
+            ("city", "zwolle"),
+        ],
+        &[],
+    );
+    assert_eq!(res.status, 403, "{}", res.body);
+    assert!(!admin.get("/beheer/domeinen").body.contains("geplant.nl"));
 }
 
 // ---- password reset -----------------------------------------------------------

@@ -1,9 +1,12 @@
-//! Cross-site request forgery protection for every form. Each visitor gets a random
-//! token in an HttpOnly, SameSite=Lax cookie; each form carries the same token in a
-//! hidden `csrf` field; [`Form`] — the only way a handler reads a posted form — refuses
-//! the request unless the two match. A forged form on another site can make the browser
-//! send the cookie (if SameSite ever lets it) but cannot read it to fill the field.
-//! The token is replaced at sign-in and sign-out.
+//! Cross-site request forgery protection for every form. Each form carries the
+//! visitor's token in a hidden `csrf` field; [`Form`] — the only way a handler reads a
+//! posted form — refuses the request unless it is the token of the visitor's session.
+//! A signed-in visitor's token is an HMAC of their session's secret cookie token
+//! ([`for_session`]): only a browser holding that session can know it, so a cookie an
+//! attacker planted (and the matching field) gets nowhere. Anonymous visitors (login,
+//! registration) get a random token in an HttpOnly, SameSite=Lax cookie that the field
+//! must match; a forged form on another site cannot read it to fill the field. That
+//! token is replaced at sign-in and sign-out.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +33,11 @@ pub fn cookie(value: String, secure: bool) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .secure(secure)
         .finish()
+}
+
+/// The form token of the signed-in session whose cookie token is `session_token`.
+pub fn for_session(session_token: &str) -> String {
+    token::hmac(session_token.as_bytes(), b"stadsmaat csrf")
 }
 
 /// A urlencoded form whose CSRF token has been checked, deserialized into `T`.

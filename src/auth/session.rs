@@ -46,7 +46,7 @@ pub struct SessionUser {
 }
 
 /// Whoever sent the request: the signed-in user, if any, and the CSRF token their
-/// forms must carry.
+/// forms must carry (bound to the session when signed in, see [`csrf::for_session`]).
 #[derive(Clone, Debug, Default)]
 pub struct Visitor {
     pub user: Option<SessionUser>,
@@ -281,25 +281,29 @@ pub async fn load_visitor(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let mut user = None;
+    let mut session_csrf = None;
     let mut stale_cookie = false;
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let (Some(cookie), Some(state)) = (req.cookie(SESSION_COOKIE), state) {
         let token = cookie.value().to_owned();
+        session_csrf = Some(csrf::for_session(&token));
         user = state.db.run(move |conn| resolve(conn, &token)).await?;
         stale_cookie = user.is_none();
     }
-    let (csrf, fresh_csrf) = match req.cookie(csrf::CSRF_COOKIE) {
+    let (cookie_csrf, fresh_csrf) = match req.cookie(csrf::CSRF_COOKIE) {
         Some(c) if token::well_formed(c.value()) => (c.value().to_owned(), false),
         _ => (token::random_token()?, true),
+    };
+    // Signed in, the forms carry the session's own token and the cookie's is unused.
+    let csrf = match session_csrf.filter(|_| user.is_some()) {
+        Some(bound) => bound,
+        None => cookie_csrf.clone(),
     };
     let secure = is_https(req.request());
     // Personal pages and pages with a live token must not be kept by shared caches or
     // the browser's back button after sign-out.
     let private = user.is_some() || path.starts_with("/wachtwoord-herstellen/");
-    req.extensions_mut().insert(Visitor {
-        user,
-        csrf: csrf.clone(),
-    });
+    req.extensions_mut().insert(Visitor { user, csrf });
     let mut res = next.call(req).await?.map_into_boxed_body();
     // Sign-in and sign-out set these cookies themselves; theirs win.
     let set_by_handler = |name: &str| res.response().cookies().any(|c| c.name() == name);
@@ -307,7 +311,7 @@ pub async fn load_visitor(
     let drop_session = stale_cookie && !set_by_handler(SESSION_COOKIE);
     if add_csrf {
         res.response_mut()
-            .add_cookie(&csrf::cookie(csrf, secure))
+            .add_cookie(&csrf::cookie(cookie_csrf, secure))
             .map_err(actix_web::error::ErrorInternalServerError)?;
     }
     if private {
