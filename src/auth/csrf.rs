@@ -11,7 +11,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -27,12 +27,7 @@ pub const CSRF_COOKIE: &str = "stadsmaat_csrf";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 pub fn cookie(value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(CSRF_COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .finish()
+    super::session::secret_cookie(CSRF_COOKIE, value, secure).finish()
 }
 
 /// The form token of the signed-in session whose cookie token is `session_token`.

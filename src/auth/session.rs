@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::policy::{CityRole, SiteRole};
-use super::{csrf, forwarded, token};
+use super::{csrf, devices, forwarded, token};
 use crate::db::schema::{cities, notifications, sessions, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -73,10 +73,12 @@ impl FromRequest for Visitor {
     }
 }
 
-/// The client facts stored with a session, to help its owner recognise it.
+/// The client facts stored with a session, to help its owner recognise it, and the
+/// device cookie it presented.
 pub struct Client {
     pub user_agent: String,
     pub ip: String,
+    pub device: Option<String>,
 }
 
 impl Client {
@@ -92,6 +94,7 @@ impl Client {
         Client {
             user_agent,
             ip: client_ip(req),
+            device: devices::presented(req),
         }
     }
 }
@@ -101,9 +104,16 @@ pub fn client_ip(req: &HttpRequest) -> String {
     forwarded::Client::of(req).ip_text()
 }
 
-/// Starts a session for `user_id` and returns the cookie token. Always a new token:
-/// whatever session id the browser had before is never promoted (session fixation).
-pub fn start(conn: &mut DbConnection, user_id: i32, client: &Client) -> AppResult<String> {
+/// The tokens of a sign-in, for its cookies.
+pub struct Started {
+    pub session: String,
+    pub device: String,
+}
+
+/// Signs `user_id` in on this browser: a new session, and the account trusts the
+/// browser from now on (its device cookie, [`devices`]). Always new tokens: whatever
+/// session id the browser had before is never promoted (session fixation).
+pub fn start(conn: &mut DbConnection, user_id: i32, client: &Client) -> AppResult<Started> {
     let token = token::random_token()?;
     let now = Utc::now().naive_utc();
     diesel::delete(
@@ -123,7 +133,11 @@ pub fn start(conn: &mut DbConnection, user_id: i32, client: &Client) -> AppResul
             sessions::ip.eq(&client.ip),
         ))
         .execute(conn)?;
-    Ok(token)
+    let device = devices::trust(conn, user_id, client.device.as_deref())?;
+    Ok(Started {
+        session: token,
+        device,
+    })
 }
 
 /// Ends one session of `user_id` (a user can only end their own).
@@ -246,13 +260,24 @@ fn resolve(conn: &mut DbConnection, token: &str) -> AppResult<Option<SessionUser
     }))
 }
 
-/// The session cookie: HttpOnly, SameSite=Lax, Secure over https.
-pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token)
+/// A cookie holding a secret of ours (session, CSRF, device): for the whole site, out
+/// of scripts' reach (HttpOnly), not sent with other sites' posts (SameSite=Lax), and
+/// only over https when the browser uses it.
+pub fn secret_cookie(
+    name: &'static str,
+    value: String,
+    secure: bool,
+) -> actix_web::cookie::CookieBuilder<'static> {
+    Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure)
+}
+
+/// The session cookie.
+pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
+    secret_cookie(SESSION_COOKIE, token, secure)
         .max_age(time::Duration::days(ABSOLUTE_LIMIT.num_days()))
         .finish()
 }
