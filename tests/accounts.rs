@@ -1232,6 +1232,14 @@ fn the_data_export_holds_the_account_and_its_edits(app: &mut TestApp) {
     assert_eq!(export["projects_created"][0]["id"], id);
     assert_eq!(export["project_edits"][0]["project_id"], id);
     assert!(!export["sessions"].as_array().expect("sessions").is_empty());
+    assert!(
+        export["trusted_browsers"][0]["signed_in_at"].is_string(),
+        "{}",
+        export["trusted_browsers"]
+    );
+    assert!(!res
+        .body
+        .contains(&member.cookie("stadsmaat_device").expect("device")));
     assert_eq!(
         Session::new(app).get("/account/gegevens").status,
         303,

@@ -14,7 +14,7 @@ use super::sign_in::sign_out_cookies;
 use super::{audit, current_password_field, texts, Screen};
 use crate::auth::csrf::Form;
 use crate::auth::policy::authorize;
-use crate::auth::session;
+use crate::auth::{devices, session};
 use crate::auth::{Action, Visitor};
 use crate::changes::Kind;
 use crate::db::schema::{projects, users};
@@ -28,6 +28,9 @@ struct Export {
     exported_at: NaiveDateTime,
     account: User,
     sessions: Vec<ExportSession>,
+    /// The browsers the account trusts for sign-in (device cookies), by when they last
+    /// signed in; their tokens are stored hashed and not exported.
+    trusted_browsers: Vec<ExportBrowser>,
     membership_requests: Vec<MembershipRequest>,
     projects_created: Vec<ExportProject>,
     project_edits: Vec<ExportRevision>,
@@ -40,6 +43,11 @@ struct ExportSession {
     last_seen_at: NaiveDateTime,
     user_agent: String,
     ip: String,
+}
+
+#[derive(Serialize)]
+struct ExportBrowser {
+    signed_in_at: NaiveDateTime,
 }
 
 #[derive(Serialize, Queryable)]
@@ -73,6 +81,10 @@ pub async fn export_data(state: web::Data<AppState>, visitor: Visitor) -> AppRes
                         user_agent: s.user_agent,
                         ip: s.ip,
                     })
+                    .collect(),
+                trusted_browsers: devices::list(conn, user_id)?
+                    .into_iter()
+                    .map(|signed_in_at| ExportBrowser { signed_in_at })
                     .collect(),
                 membership_requests: MembershipRequest::of_user(conn, user_id)?,
                 projects_created: projects::table

@@ -6,7 +6,7 @@
 
 use actix_web::cookie::{time, Cookie};
 use actix_web::HttpRequest;
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::{session, token};
@@ -69,6 +69,15 @@ pub fn trust(conn: &mut DbConnection, user_id: i32, old: Option<&str>) -> AppRes
             .execute(conn)?;
     }
     Ok(fresh)
+}
+
+/// When each browser `user_id` trusts last signed in, newest first (the data export).
+pub fn list(conn: &mut DbConnection, user_id: i32) -> AppResult<Vec<NaiveDateTime>> {
+    Ok(trusted_devices::table
+        .filter(trusted_devices::user_id.eq(user_id))
+        .order(trusted_devices::signed_in_at.desc())
+        .select(trusted_devices::signed_in_at)
+        .load(conn)?)
 }
 
 /// Forgets every browser `user_id` trusted (a password reset: whoever signed in with the
