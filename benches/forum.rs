@@ -1,7 +1,8 @@
 //! The forum and digest benchmark: what wave 2 costs once the platform is in use. On a
 //! SQLite data directory with the G40 inventory it writes, straight into the database
 //! (the server stopped; `reindex` then builds the search index as after a restore),
-//! 2,000 members spread over the 40 cities, each following their city and a theme,
+//! 2,000 members spread over the 40 cities, each following their city, a theme and a
+//! saved search,
 //! 10,000 discussions of 10 posts about random pilots (100,000 posts), and one long
 //! discussion of 500 posts
 //! (texts are sentences of the report's project descriptions, rendered by the forum's
@@ -11,7 +12,8 @@
 //! - search latency for the same queries restricted to projects (the wave-1 index)
 //!   next to all types, posts included,
 //! - the weekly digest as an operator runs it (`digest --dry-run`): wall time and peak
-//!   memory for 200 members next to 2,000, so the cost per member shows;
+//!   memory for 200 members next to 2,000, so the cost per member shows, and 2,000
+//!   again without their saved searches (what following a search costs);
 //! - at scale (skipped with `STADSMAAT_BENCH=small`): the digests of 10,000 members
 //!   over 1,000 cities of 100 projects each (100,000 projects: the 40 real cities, the
 //!   rest synthetic, each a deterministic pick of 100 inventory projects, all new this
@@ -212,6 +214,16 @@ fn write_forum(dir: &Path) -> Written {
             project.city_id,
             quoted(&project.theme)
         ));
+        // And one saved search, as people follow them from the search page.
+        let params = serde_urlencoded::to_string([("q", SEARCH_QUERIES[n % SEARCH_QUERIES.len()])])
+            .expect("query string");
+        sql.push_str(&format!(
+            "INSERT INTO saved_searches (id, user_id, params, created_at) \
+             VALUES ({user}, {user}, {}, {joined});\n\
+             INSERT INTO follows (user_id, subject_kind, subject_key, created_at) \
+             VALUES ({user}, 'search', '{user}', {joined});\n",
+            quoted(&params)
+        ));
     }
     let mut thread_id = 0;
     let mut write_thread = |sql: &mut String, rng: &mut XorShift, posts: usize| {
@@ -260,16 +272,22 @@ fn write_forum(dir: &Path) -> Written {
     }
 }
 
+/// Runs `sql` on the data directory's database (the server stopped).
+fn sql(dir: &Path, sql: &str) {
+    let path = dir.join("stadsmaat.sqlite3");
+    SqliteConnection::establish(&path.to_string_lossy())
+        .expect("open database")
+        .batch_execute(sql)
+        .expect(sql);
+}
+
 /// Runs `digest --dry-run` with only the first `members` members wanting it; wall time
 /// in seconds and peak memory in MiB (from `/usr/bin/time`, when present).
 fn digest_run(dir: &Path, members: usize) -> (f64, Option<f64>, String) {
-    let path = dir.join("stadsmaat.sqlite3");
-    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("open database");
-    conn.batch_execute(&format!(
-        "UPDATE users SET digest_mail = (id <= {members});"
-    ))
-    .expect("choose the readers");
-    drop(conn);
+    sql(
+        dir,
+        &format!("UPDATE users SET digest_mail = (id <= {members});"),
+    );
     let monday = {
         let schedule = stadsmaat::digest::Schedule::default();
         let due = schedule.due_in_week_of(chrono::Utc::now() + chrono::Duration::days(7));
@@ -371,15 +389,15 @@ fn scale() {
     digest_table(
         dir.path(),
         "Weekly digest at scale, dry run (100,000 projects, all new this week)",
-        [SCALE_MEMBERS / 10, SCALE_MEMBERS],
+        &[SCALE_MEMBERS / 10, SCALE_MEMBERS],
     );
 }
 
 /// Runs the digest for each number of readers and prints the figures.
-fn digest_table(dir: &Path, title: &str, readers: [usize; 2]) {
+fn digest_table(dir: &Path, title: &str, readers: &[usize]) {
     heading(title);
     let mut table = Table::new(&["readers", "wall s", "ms per reader", "peak MiB", "summary"]);
-    for members in readers {
+    for &members in readers {
         let (seconds, peak, summary) = digest_run(dir, members);
         table.row(vec![
             members.to_string(),
@@ -454,8 +472,18 @@ fn main() {
 
     digest_table(
         dir.path(),
-        "Weekly digest, dry run (every member has a busy week)",
-        [SMALL_DIGEST, MEMBERS],
+        "Weekly digest, dry run (every member has a busy week and follows a search)",
+        &[SMALL_DIGEST, MEMBERS],
+    );
+    // The peer: the same readers without their saved searches.
+    sql(
+        dir.path(),
+        "UPDATE follows SET subject_kind = 'off' WHERE subject_kind = 'search';",
+    );
+    digest_table(
+        dir.path(),
+        "Weekly digest, dry run, the same readers following no search",
+        &[MEMBERS],
     );
     if std::env::var("STADSMAAT_BENCH").as_deref() != Ok("small") {
         scale();

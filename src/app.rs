@@ -167,6 +167,7 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
             config: config.clone(),
             renderer: mail_renderer,
             matchmaking: matchmaking.clone(),
+            search: search.clone(),
             schedule: crate::digest::Schedule::parse(&config.digest_at)?,
             jobs: Arc::downgrade(&jobs),
         }),
@@ -221,7 +222,7 @@ fn clean_uploads(db: &Database, store: &crate::uploads::Store) -> Result<(), Str
 /// This data directory's lasting identity among instances sharing one database: the
 /// name under which its index and network report their change-log positions and claim
 /// mail. Made once, kept in `<data-dir>/instance-id`.
-fn instance_id(data_dir: &Path) -> Result<String, String> {
+pub fn instance_id(data_dir: &Path) -> Result<String, String> {
     let path = data_dir.join("instance-id");
     if let Ok(id) = std::fs::read_to_string(&path) {
         let id = id.trim();

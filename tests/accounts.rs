@@ -55,6 +55,7 @@ specs![
         garbled_or_disguised_text_in_a_form_is_refused_and_nothing_is_saved,
         invalid_project_input_is_shown_again_and_nothing_is_saved,
         the_data_export_holds_the_account_and_its_edits,
+        the_data_export_holds_what_one_wrote_followed_and_chose,
         deleting_an_account_keeps_its_edits_anonymised,
         role_changes_and_domain_mappings_are_in_the_audit_log,
         the_last_administrator_cannot_delete_their_account,
@@ -1245,6 +1246,38 @@ fn the_data_export_holds_the_account_and_its_edits(app: &mut TestApp) {
         303,
         "strangers go to login"
     );
+}
+
+fn the_data_export_holds_what_one_wrote_followed_and_chose(app: &mut TestApp) {
+    let admin = signed_in(app, ADMIN, true);
+    let member = member(app, &admin, "schrijft@zwolle.nl", "zwolle");
+    // New accounts may start no discussion yet; this one is older.
+    app.execute_sql(
+        "UPDATE users SET created_at = '2026-01-01 00:00:00' WHERE email = 'schrijft@zwolle.nl'",
+    );
+    let res = member.post(
+        "/discussies/nieuw?over=city:zwolle",
+        &[
+            ("title", "Wie meet fijnstof?"),
+            ("body", "Wij zoeken ervaringen."),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        member.post("/zoeken/volgen", &[("q", "fijnstof")]).status,
+        303
+    );
+    let export: Value = serde_json::from_str(&member.get("/account/gegevens").body).expect("JSON");
+    assert_eq!(export["threads_started"][0][1], "Wie meet fijnstof?");
+    assert_eq!(export["posts"][0]["body"], "Wij zoeken ervaringen.");
+    assert_eq!(export["saved_searches"][0][1], "q=fijnstof");
+    let follows = export["follows"].to_string();
+    assert!(
+        follows.contains("search:") && follows.contains("thread:"),
+        "{follows}"
+    );
+    assert_eq!(export["mail_preferences"]["lang"], "nl");
+    assert!(export["mail_preferences"]["last_seen_at"].is_string());
 }
 
 fn deleting_an_account_keeps_its_edits_anonymised(app: &mut TestApp) {

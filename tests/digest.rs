@@ -18,6 +18,8 @@ specs![
         a_dry_run_says_what_would_be_sent_and_sends_nothing,
         what_the_reader_already_opened_is_left_out,
         a_new_discussion_about_a_project_of_a_followed_city_is_in_the_digest,
+        a_followed_search_brings_what_is_new_for_it_and_nothing_older,
+        who_signs_out_stays_weekly_and_who_stays_away_three_months_gets_it_monthly,
         one_click_unsubscribe_works_from_a_mail_client_without_a_session,
         a_refusing_relay_and_a_restart_lose_and_duplicate_no_mail,
         a_question_to_a_city_is_mailed_to_its_editor_at_once;
@@ -231,15 +233,73 @@ fn a_new_discussion_about_a_project_of_a_followed_city_is_in_the_digest(app: &mu
     );
     assert_eq!(res.status, 303, "{}", res.body);
     let output = run_digest(app, &["--dry-run", "--at", &next_monday()]);
-    let mine: Vec<&str> = output
-        .lines()
-        .skip_while(|l| !l.starts_with("lid@apeldoorn.nl:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .collect();
+    let mine = lines_for(&output, "lid@apeldoorn.nl");
     assert!(
         mine.join("\n")
             .contains("[threads] Wie onderhoudt de iVRI's?"),
+        "{output}"
+    );
+}
+
+/// The lines of one recipient in a dry run's output.
+fn lines_for<'a>(output: &'a str, email: &str) -> Vec<&'a str> {
+    output
+        .lines()
+        .skip_while(|l| !l.starts_with(&format!("{email}:")))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect()
+}
+
+fn a_followed_search_brings_what_is_new_for_it_and_nothing_older(app: &mut TestApp) {
+    // No city, so nothing else brings the project: only the search.
+    let searcher = signed_in_as(app, "zoekt@example.nl", &[]);
+    let res = searcher.post("/zoeken/volgen", &[("q", "iVRI"), ("theme", "mobility")]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    arnhem_adds_ivris(app);
+    eventually("the index has the new project", || {
+        let (_, body) = app.get_json("/api/v1/search?q=Velperweg");
+        body["total"].as_u64().unwrap_or(0) > 0
+    });
+    let output = run_digest(app, &["--dry-run", "--at", &next_monday()]);
+    let mine = lines_for(&output, "zoekt@example.nl");
+    assert_eq!(
+        mine,
+        vec!["  [searches] iVRI's op de Velperweg — Nieuw bij uw zoekopdracht “iVRI” · Smart Mobility"],
+        "only the new project, not the inventory's older iVRI pilots: {output}"
+    );
+}
+
+fn who_signs_out_stays_weekly_and_who_stays_away_three_months_gets_it_monthly(app: &mut TestApp) {
+    let member = signed_in_as(app, "uit@apeldoorn.nl", &["--city", "apeldoorn"]);
+    signed_in_as(app, "weg@apeldoorn.nl", &["--city", "apeldoorn"]);
+    // Both accounts are old; one was here today and signed out, the other's last visit
+    // was in the spring.
+    app.execute_sql(
+        "UPDATE users SET created_at = '2026-01-01 00:00:00' \
+         WHERE email IN ('uit@apeldoorn.nl', 'weg@apeldoorn.nl')",
+    );
+    assert_eq!(member.post("/uitloggen", &[]).status, 303);
+    app.execute_sql(
+        "UPDATE users SET last_seen_at = '2026-05-01 00:00:00' WHERE email = 'weg@apeldoorn.nl'; \
+         UPDATE sessions SET last_seen_at = '2026-05-01 00:00:00' \
+         WHERE user_id = (SELECT id FROM users WHERE email = 'weg@apeldoorn.nl')",
+    );
+    arnhem_adds_ivris(app);
+    let output = run_digest(app, &["--dry-run", "--at", &next_monday()]);
+    let summary = |email: &str| {
+        output
+            .lines()
+            .find(|l| l.starts_with(&format!("{email}:")))
+            .unwrap_or_else(|| panic!("{email} in {output}"))
+            .to_owned()
+    };
+    assert!(
+        !summary("uit@apeldoorn.nl").ends_with(", monthly"),
+        "{output}"
+    );
+    assert!(
+        summary("weg@apeldoorn.nl").ends_with(", monthly"),
         "{output}"
     );
 }

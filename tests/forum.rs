@@ -25,6 +25,9 @@ specs![
         a_mention_links_to_the_person_and_notifies_them,
         following_a_project_brings_news_of_discussions_about_it,
         a_city_member_follows_their_city_and_its_main_themes_from_the_start,
+        a_search_is_followed_from_its_page_and_listed_with_what_one_follows,
+        only_its_owner_stops_following_a_saved_search,
+        a_search_without_words_or_filters_or_with_a_bad_filter_cannot_be_followed,
         the_threads_api_lists_by_subject_in_the_contract_shape;
 ];
 
@@ -711,6 +714,101 @@ fn a_city_member_follows_their_city_and_its_main_themes_from_the_start(app: &mut
     assert_eq!(res.status, 303, "{}", res.body);
     let page = newcomer.get("/account/volgen").body;
     assert!(!page.contains("href=\"/steden/apeldoorn\""), "{page}");
+}
+
+fn a_search_is_followed_from_its_page_and_listed_with_what_one_follows(app: &mut TestApp) {
+    let follower = member(app, "zoekt@arnhem.nl", "arnhem");
+    let page = follower.get("/zoeken?q=slim+parkeren&theme=mobility").body;
+    assert!(page.contains("action=\"/zoeken/volgen\""), "{page}");
+    assert!(page.contains("Volg deze zoekopdracht"), "{page}");
+    let res = follower.post(
+        "/zoeken/volgen",
+        &[
+            ("q", "  slim   parkeren "),
+            ("theme", "mobility"),
+            ("page", "2"),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        res.header("location"),
+        Some("/zoeken?q=slim+parkeren&theme=mobility")
+    );
+    let page = follower.get("/zoeken?q=slim+parkeren&theme=mobility").body;
+    assert!(page.contains("U volgt deze zoekopdracht"), "{page}");
+    // Saving it again is the same search, not a second one.
+    follower.post(
+        "/zoeken/volgen",
+        &[("q", "slim parkeren"), ("theme", "mobility")],
+    );
+    let list = follower.get("/account/volgen").body;
+    assert_eq!(
+        list.matches("“slim parkeren” · Smart Mobility").count(),
+        1,
+        "{list}"
+    );
+    assert!(
+        list.contains("href=\"/zoeken?q=slim+parkeren&amp;theme=mobility\""),
+        "{list}"
+    );
+    // A visitor is offered no follow button, and cannot save one by hand.
+    let visitor = Session::new(app);
+    assert!(!visitor
+        .get("/zoeken?q=slim+parkeren")
+        .body
+        .contains("/zoeken/volgen"));
+    assert_eq!(
+        visitor.post("/zoeken/volgen", &[("q", "parkeren")]).status,
+        401
+    );
+}
+
+/// The `search:N` subject of the stop-following button on a followed search's page.
+fn saved_search_subject(session: &Session, search: &str) -> String {
+    let page = session.get(search).body;
+    let at = page.find("value=\"search:").expect("a followed search") + "value=\"".len();
+    page[at..].split('"').next().expect("subject").to_owned()
+}
+
+fn only_its_owner_stops_following_a_saved_search(app: &mut TestApp) {
+    let owner = member(app, "eigenaar@arnhem.nl", "arnhem");
+    let res = owner.post("/zoeken/volgen", &[("q", "snuffelfiets")]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    let subject = saved_search_subject(&owner, "/zoeken?q=snuffelfiets");
+    let stranger = member(app, "ander@zwolle.nl", "zwolle");
+    for follow in ["0", "1"] {
+        let res = stranger.post("/volgen", &[("subject", &subject), ("follow", follow)]);
+        assert_eq!(res.status, 404, "someone else's search: {}", res.body);
+    }
+    assert!(!stranger
+        .get("/account/volgen")
+        .body
+        .contains("snuffelfiets"));
+    assert!(owner.get("/account/volgen").body.contains("“snuffelfiets”"));
+    let res = owner.post("/volgen", &[("subject", &subject), ("follow", "0")]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert!(!owner.get("/account/volgen").body.contains("snuffelfiets"));
+    assert!(owner
+        .get("/zoeken?q=snuffelfiets")
+        .body
+        .contains("Volg deze zoekopdracht"));
+    // An unfollowed search is not kept: there is nothing left to follow again.
+    let res = owner.post("/volgen", &[("subject", &subject), ("follow", "1")]);
+    assert_eq!(res.status, 404, "{}", res.body);
+}
+
+fn a_search_without_words_or_filters_or_with_a_bad_filter_cannot_be_followed(app: &mut TestApp) {
+    let follower = member(app, "zoekt@arnhem.nl", "arnhem");
+    for fields in [
+        vec![("q", "   ")],
+        vec![("q", "parkeren"), ("theme", "nergens")],
+        vec![("q", "parkeren"), ("city", "Den Haag!")],
+    ] {
+        let res = follower.post("/zoeken/volgen", &fields);
+        assert_eq!(res.status, 400, "{fields:?}: {}", res.body);
+    }
+    let list = follower.get("/account/volgen").body;
+    assert!(!list.contains("Zoekopdrachten"), "nothing saved: {list}");
 }
 
 fn following_a_project_brings_news_of_discussions_about_it(app: &mut TestApp) {

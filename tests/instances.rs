@@ -114,7 +114,24 @@ fn mail_queued_through_two_instances_is_sent_exactly_once(app: &mut TestApp) {
         );
         assert!(res.status < 400, "{}", res.body);
     }
-    sink.wait_for(count);
+    crate::support::poll(
+        Duration::from_secs(15),
+        || {
+            let mail_lines = |log: String| {
+                log.lines()
+                    .filter(|l| l.contains("mail"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            format!(
+                "{} of {count} messages arrived\nfirst:\n{}\nsecond:\n{}",
+                sink.received().len(),
+                mail_lines(first.log()),
+                mail_lines(second.log())
+            )
+        },
+        || (sink.received().len() >= count).then_some(()),
+    );
     // Both senders have passed over the queue again by now.
     std::thread::sleep(Duration::from_secs(2));
     let received = sink.received();

@@ -1,5 +1,6 @@
-//! The AVG rights of a signed-in user: everything stored about them as a JSON download,
-//! and deleting the account (never the last administrator's).
+//! The AVG rights of a signed-in user: everything stored about them as a JSON download
+//! (account, sessions, trusted browsers, projects, forum posts, follows, notifications,
+//! pools, mail), and deleting the account (never the last administrator's).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -35,6 +36,145 @@ struct Export {
     projects_created: Vec<ExportProject>,
     project_edits: Vec<ExportRevision>,
     audit_log: Vec<audit::Entry>,
+    #[serde(flatten)]
+    participation: Participation,
+}
+
+/// What a person did and chose on the forum, in pools and for mail: their words, what
+/// they follow and were told, and what the site noted of their reading.
+#[derive(Serialize)]
+struct Participation {
+    handle: Option<String>,
+    mail_preferences: MailPreferences,
+    threads_started: Vec<(i32, String, NaiveDateTime)>,
+    posts: Vec<ExportPost>,
+    post_flags: Vec<(i32, String, NaiveDateTime)>,
+    follows: Vec<String>,
+    saved_searches: Vec<(i32, String, NaiveDateTime)>,
+    notifications: Vec<ExportNotification>,
+    pool_memberships: Vec<(String, String, NaiveDateTime)>,
+    pages_opened: Vec<(String, i32, NaiveDateTime)>,
+    digests: Vec<(String, NaiveDateTime, i32)>,
+}
+
+#[derive(Serialize, Queryable)]
+struct MailPreferences {
+    lang: String,
+    notify_mail: String,
+    digest_mail: bool,
+    account_mail: bool,
+    email_failing_at: Option<NaiveDateTime>,
+    last_seen_at: Option<NaiveDateTime>,
+}
+
+#[derive(Serialize, Queryable)]
+struct ExportPost {
+    id: i32,
+    thread_id: i32,
+    body: String,
+    created_at: NaiveDateTime,
+    edited_at: Option<NaiveDateTime>,
+    deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Serialize, Queryable)]
+struct ExportNotification {
+    kind: String,
+    thread_id: i32,
+    post_id: i32,
+    created_at: NaiveDateTime,
+    read_at: Option<NaiveDateTime>,
+    mailed_at: Option<NaiveDateTime>,
+}
+
+impl Participation {
+    fn of(conn: &mut crate::db::DbConnection, user_id: i32) -> AppResult<Participation> {
+        use crate::db::schema::{
+            digests, notifications, page_views, pool_members, pools, post_flags, posts,
+            saved_searches, threads,
+        };
+        let user = users::table.find(user_id);
+        Ok(Participation {
+            handle: user.select(users::handle).first(conn)?,
+            mail_preferences: user
+                .select((
+                    users::lang,
+                    users::notify_mail,
+                    users::digest_mail,
+                    users::account_mail,
+                    users::email_failing_at,
+                    users::last_seen_at,
+                ))
+                .first(conn)?,
+            threads_started: threads::table
+                .filter(threads::author_id.eq(user_id))
+                .order(threads::id)
+                .select((threads::id, threads::title, threads::created_at))
+                .load(conn)?,
+            posts: posts::table
+                .filter(posts::author_id.eq(user_id))
+                .order(posts::id)
+                .select((
+                    posts::id,
+                    posts::thread_id,
+                    posts::body,
+                    posts::created_at,
+                    posts::edited_at,
+                    posts::deleted_at,
+                ))
+                .load(conn)?,
+            post_flags: post_flags::table
+                .filter(post_flags::user_id.eq(user_id))
+                .select((
+                    post_flags::post_id,
+                    post_flags::reason,
+                    post_flags::created_at,
+                ))
+                .load(conn)?,
+            follows: crate::follows::model::of_user(conn, user_id)?
+                .iter()
+                .map(|f| f.code())
+                .collect(),
+            saved_searches: saved_searches::table
+                .filter(saved_searches::user_id.eq(user_id))
+                .select((
+                    saved_searches::id,
+                    saved_searches::params,
+                    saved_searches::created_at,
+                ))
+                .load(conn)?,
+            notifications: notifications::table
+                .filter(notifications::user_id.eq(user_id))
+                .order(notifications::id)
+                .select((
+                    notifications::kind,
+                    notifications::thread_id,
+                    notifications::post_id,
+                    notifications::created_at,
+                    notifications::read_at,
+                    notifications::mailed_at,
+                ))
+                .load(conn)?,
+            pool_memberships: pool_members::table
+                .inner_join(pools::table)
+                .filter(pool_members::user_id.eq(user_id))
+                .select((pools::slug, pool_members::role, pool_members::joined_at))
+                .load(conn)?,
+            pages_opened: page_views::table
+                .filter(page_views::user_id.eq(user_id))
+                .select((
+                    page_views::kind,
+                    page_views::record_id,
+                    page_views::viewed_at,
+                ))
+                .load(conn)?,
+            digests: digests::table
+                .filter(digests::user_id.eq(user_id))
+                .order(digests::sent_at)
+                .select((digests::week, digests::sent_at, digests::items))
+                .load(conn)?,
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -100,6 +240,7 @@ pub async fn export_data(state: web::Data<AppState>, visitor: Visitor) -> AppRes
                     })
                     .collect(),
                 audit_log: audit::about(conn, user_id)?,
+                participation: Participation::of(conn, user_id)?,
             })
         })
         .await?;

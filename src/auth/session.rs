@@ -133,11 +133,21 @@ pub fn start(conn: &mut DbConnection, user_id: i32, client: &Client) -> AppResul
             sessions::ip.eq(&client.ip),
         ))
         .execute(conn)?;
+    note_seen(conn, user_id, now)?;
     let device = devices::trust(conn, user_id, client.device.as_deref())?;
     Ok(Started {
         session: token,
         device,
     })
+}
+
+/// Records on the account that its owner used the site at `now`: it outlives the
+/// session (the digest tells the inactive from those who sign out).
+fn note_seen(conn: &mut DbConnection, user_id: i32, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Ends one session of `user_id` (a user can only end their own).
@@ -240,6 +250,7 @@ fn resolve(conn: &mut DbConnection, token: &str) -> AppResult<Option<SessionUser
                 sessions::expires_at.eq((now + IDLE_LIMIT).min(created + ABSOLUTE_LIMIT)),
             ))
             .execute(conn)?;
+        note_seen(conn, id, now)?;
     }
     let unread: i64 = notifications::table
         .filter(notifications::user_id.eq(id))

@@ -114,6 +114,7 @@ diesel::table! {
         follows_seeded_at -> Nullable<Timestamp>,
         email_failing_at -> Nullable<Timestamp>,
         email_refusals -> Integer,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 
@@ -240,6 +241,7 @@ diesel::joinable!(city_programmes -> cities (city_id));
 diesel::joinable!(city_programmes -> programmes (programme_id));
 diesel::joinable!(projects -> cities (city_id));
 diesel::joinable!(projects -> themes (theme));
+diesel::joinable!(saved_searches -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     themes,
@@ -273,6 +275,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     unsubscribe_tokens,
     digests,
     page_views,
+    saved_searches,
 );
 
 diesel::table! {
@@ -464,5 +467,14 @@ diesel::table! {
         position -> BigInt,
         durable -> Bool,
         seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_searches (id) {
+        id -> Integer,
+        user_id -> Integer,
+        params -> Text,
+        created_at -> Timestamp,
     }
 }

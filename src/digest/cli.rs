@@ -56,13 +56,16 @@ pub fn run(config: &Config, at: DateTime<Utc>, dry_run: bool) -> Result<Summary,
     let (db, _) = crate::app::open_with_inventory(config)?;
     let schedule = Schedule::parse(&config.digest_at)?;
     let thesaurus = Arc::new(crate::search::thesaurus::Thesaurus::shipped());
-    let matchmaking = Matchmaking::load(&db, thesaurus)?;
+    let matchmaking = Matchmaking::load(&db, thesaurus.clone())?;
+    let instance = crate::app::instance_id(&config.data_dir)?;
+    let search = crate::search::open_for_command(&config.index_dir(), &db, thesaurus, &instance)?;
     let renderer = Renderer::new()?;
     let digester = Digester {
         db: &db,
         config,
         renderer: &renderer,
         matchmaking: &matchmaking,
+        search: &search,
         schedule,
     };
     let mut out = std::io::stdout();

@@ -17,6 +17,8 @@ use crate::error::AppResult;
 use crate::follows::{model as follows, Followed};
 use crate::mail::unsubscribe::NotifyMail;
 use crate::matchmaking::Matchmaking;
+use crate::search::documents::DocKind;
+use crate::search::Search;
 use crate::visits;
 use crate::web::i18n::{Catalogs, Lang};
 
@@ -43,7 +45,6 @@ pub struct Recipient {
 
 /// All who may get a digest: verified, digest on, address not failing.
 pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<Recipient>> {
-    use crate::db::schema::sessions;
     type Row = (
         i32,
         String,
@@ -51,7 +52,7 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
         String,
         Option<i32>,
         NotifyMail,
-        NaiveDateTime,
+        (NaiveDateTime, Option<NaiveDateTime>),
     );
     let rows: Vec<Row> = users::table
         .filter(users::email_verified.eq(true))
@@ -65,16 +66,9 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
             users::lang,
             users::city_id,
             users::notify_mail,
-            users::created_at,
+            (users::created_at, users::last_seen_at),
         ))
         .load(conn)?;
-    let seen: HashMap<i32, NaiveDateTime> = sessions::table
-        .group_by(sessions::user_id)
-        .select((sessions::user_id, diesel::dsl::max(sessions::last_seen_at)))
-        .load::<(i32, Option<NaiveDateTime>)>(conn)?
-        .into_iter()
-        .filter_map(|(id, at)| Some((id, at?)))
-        .collect();
     let city_names: HashMap<i32, (String, String)> = cities::table
         .select((cities::id, cities::slug, cities::name))
         .load::<(i32, String, String)>(conn)?
@@ -84,20 +78,22 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
     let three_months = chrono::Duration::days(91);
     Ok(rows
         .into_iter()
-        .map(|(id, email, name, lang, city_id, notify, created)| {
-            let last_seen = seen.get(&id).copied().unwrap_or(created);
-            Recipient {
-                id,
-                email,
-                name,
-                lang: Lang::parse(&lang).unwrap_or_default(),
-                city: city_id
-                    .and_then(|c| city_names.get(&c).map(|(s, n)| (c, s.clone(), n.clone()))),
-                notify,
-                inactive: now - last_seen > three_months,
-                joined: created,
-            }
-        })
+        .map(
+            |(id, email, name, lang, city_id, notify, (created, seen))| {
+                let last_seen = seen.unwrap_or(created);
+                Recipient {
+                    id,
+                    email,
+                    name,
+                    lang: Lang::parse(&lang).unwrap_or_default(),
+                    city: city_id
+                        .and_then(|c| city_names.get(&c).map(|(s, n)| (c, s.clone(), n.clone()))),
+                    notify,
+                    inactive: now - last_seen > three_months,
+                    joined: created,
+                }
+            },
+        )
         .collect())
 }
 
@@ -106,6 +102,7 @@ crate::slug_enum! {
     pub enum GroupKind ("digest group", "invalid_group") {
         Similar = "similar",
         Notifications = "notifications",
+        Searches = "searches",
         Projects = "projects",
         Threads = "threads",
         Toolkits = "toolkits",
@@ -148,19 +145,62 @@ type Ranked = (f32, i32, Item);
 pub struct Context<'a> {
     pub matchmaking: &'a Matchmaking,
     pub catalogs: &'a Catalogs,
+    /// The site's search, for saved searches.
+    pub search: &'a Search,
     pub public_url: String,
     /// Per city and language: the "comparable to yours" items, computed once.
     similar: HashMap<(i32, Lang), Vec<Ranked>>,
+    /// The records changed in the longest window a digest looks back over, and when;
+    /// read once, when the first reader with a saved search comes.
+    changed: Option<Vec<(DocKind, i32, NaiveDateTime)>>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(matchmaking: &'a Matchmaking, catalogs: &'a Catalogs, public_url: String) -> Self {
+    pub fn new(
+        matchmaking: &'a Matchmaking,
+        catalogs: &'a Catalogs,
+        search: &'a Search,
+        public_url: String,
+    ) -> Self {
         Context {
             matchmaking,
             catalogs,
+            search,
             public_url,
             similar: HashMap::new(),
+            changed: None,
         }
+    }
+
+    /// Projects, discussions and toolkits changed in `(until - MONTHLY, until]`.
+    fn changed(
+        &mut self,
+        conn: &mut DbConnection,
+        until: NaiveDateTime,
+    ) -> AppResult<&[(DocKind, i32, NaiveDateTime)]> {
+        if self.changed.is_none() {
+            let from = until - super::MONTHLY;
+            let mut all: Vec<(DocKind, i32, NaiveDateTime)> = Vec::new();
+            // The same query over three tables, each with its own "last changed" column.
+            macro_rules! changed_in {
+                ($table:ident, $at:ident, $kind:expr) => {
+                    all.extend(
+                        $table::table
+                            .filter($table::$at.gt(from))
+                            .filter($table::$at.le(until))
+                            .select(($table::id, $table::$at))
+                            .load::<(i32, NaiveDateTime)>(conn)?
+                            .into_iter()
+                            .map(|(id, at)| ($kind, id, at)),
+                    )
+                };
+            }
+            changed_in!(projects, updated_at, DocKind::Project);
+            changed_in!(threads, last_post_at, DocKind::Thread);
+            changed_in!(toolkits, updated_at, DocKind::Toolkit);
+            self.changed = Some(all);
+        }
+        Ok(self.changed.as_deref().unwrap_or_default())
     }
 }
 
@@ -317,6 +357,19 @@ pub fn compose(
         }
     }
 
+    // What is new for their saved searches, unless another group has it already.
+    let shown: HashSet<String> = project_items
+        .iter()
+        .chain(&thread_items)
+        .chain(&toolkit_items)
+        .map(|i| i.url.clone())
+        .chain(shown_similar)
+        .collect();
+    let search_items: Vec<Item> = searches_for(conn, context, who, &followed, since, until)?
+        .into_iter()
+        .filter(|item| !shown.contains(&item.url))
+        .collect();
+
     let city_slug = who.city.as_ref().map(|c| c.1.clone()).unwrap_or_default();
     let groups: Vec<Group> = [
         group(
@@ -328,6 +381,11 @@ pub fn compose(
             GroupKind::Notifications,
             notification_items,
             format!("{base}/meldingen"),
+        ),
+        group(
+            GroupKind::Searches,
+            search_items,
+            format!("{base}/account/volgen"),
         ),
         group(
             GroupKind::Projects,
@@ -474,6 +532,82 @@ fn similar_for_city(
     }
     context.similar.insert((city_id, lang), found.clone());
     Ok(found)
+}
+
+/// For each search the reader follows, what it finds among the projects, discussions
+/// and toolkits changed in `(since, until]` that the reader has not opened since, best
+/// first, each saying which search found it.
+fn searches_for(
+    conn: &mut DbConnection,
+    context: &mut Context,
+    who: &Recipient,
+    followed: &[crate::follows::Following],
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+) -> AppResult<Vec<Item>> {
+    use crate::follows::saved_search;
+    let ids: Vec<i32> = followed
+        .iter()
+        .filter(|f| f.kind == Followed::Search)
+        .filter_map(|f| f.key.parse().ok())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let changed: Vec<(DocKind, i32, NaiveDateTime)> = context
+        .changed(conn, until)?
+        .iter()
+        .filter(|(_, _, at)| *at > since)
+        .copied()
+        .collect();
+    let mut unseen = Vec::with_capacity(changed.len());
+    for kind in [DocKind::Project, DocKind::Thread, DocKind::Toolkit] {
+        let of_kind: Vec<&(DocKind, i32, NaiveDateTime)> =
+            changed.iter().filter(|c| c.0 == kind).collect();
+        let log_kind = match kind {
+            DocKind::Project => Kind::Project,
+            DocKind::Thread => Kind::Thread,
+            _ => Kind::Toolkit,
+        };
+        let ids: Vec<i32> = of_kind.iter().map(|c| c.1).collect();
+        let opened = visits::opened(conn, who.id, log_kind, &ids)?;
+        unseen.extend(
+            of_kind
+                .into_iter()
+                .filter(|(_, id, at)| opened.get(id).is_none_or(|seen| seen < at))
+                .map(|&(kind, id, _)| (kind, id)),
+        );
+    }
+    let mut items: Vec<Item> = Vec::new();
+    for id in ids {
+        // Only one's own saved searches are one's to follow.
+        let Some(saved) = saved_search::owned(conn, who.id, id)? else {
+            continue;
+        };
+        let params = saved.search_params();
+        let Ok(mut request) = params.request(None) else {
+            continue;
+        };
+        request.limit = PER_GROUP * 4;
+        let label = saved_search::label(conn, context.catalogs, who.lang, &params)?;
+        let reason =
+            context
+                .catalogs
+                .format(who.lang, "digest.reason.search", &[("search", &label)]);
+        for hit in context.search.found_among(&request, &unseen)? {
+            let url = format!("{}{}", context.public_url, hit.url);
+            if items.iter().any(|i| i.url == url) {
+                continue;
+            }
+            items.push(Item {
+                url,
+                title: hit.title,
+                context: hit.city.map(|c| c.name).unwrap_or_default(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    Ok(items)
 }
 
 fn threads_for(

@@ -22,6 +22,7 @@ use crate::error::AppResult;
 use crate::jobs::{Job, Pass, Signal};
 use crate::mail::{Mail, MailList, UNSUBSCRIBE_MARK};
 use crate::matchmaking::Matchmaking;
+use crate::search::Search;
 use crate::web::render::Renderer;
 use compose::{Context, Digest, Recipient};
 pub use schedule::Schedule;
@@ -45,10 +46,11 @@ pub struct Digester<'a> {
     pub config: &'a Config,
     pub renderer: &'a Renderer,
     pub matchmaking: &'a Matchmaking,
+    pub search: &'a Search,
     pub schedule: Schedule,
 }
 
-/// How often an inactive person gets a digest.
+/// How often an inactive person gets a digest, and the furthest a digest looks back.
 const MONTHLY: chrono::Duration = chrono::Duration::days(28);
 
 impl Digester<'_> {
@@ -74,6 +76,7 @@ impl Digester<'_> {
         let mut context = Context::new(
             self.matchmaking,
             self.renderer.catalogs(),
+            self.search,
             self.config.public_url(),
         );
         for who in &recipients {
@@ -238,6 +241,7 @@ pub struct DigestJob {
     pub config: Config,
     pub renderer: Arc<Renderer>,
     pub matchmaking: Arc<Matchmaking>,
+    pub search: Arc<Search>,
     pub schedule: Schedule,
     pub jobs: std::sync::Weak<crate::jobs::Jobs>,
 }
@@ -253,6 +257,7 @@ impl Job for DigestJob {
             config: &self.config,
             renderer: &self.renderer,
             matchmaking: &self.matchmaking,
+            search: &self.search,
             schedule: self.schedule,
         };
         let report = digester.run(Utc::now(), false, &mut std::io::sink())?;

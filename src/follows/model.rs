@@ -1,5 +1,5 @@
 //! The `follows` rows: who follows what, written `kind:key` like forum subjects
-//! (`thread:12`, `project:7`, `city:apeldoorn`, `theme:mobility`).
+//! (`thread:12`, `project:7`, `city:apeldoorn`, `theme:mobility`, `search:3`).
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -17,6 +17,8 @@ crate::slug_enum! {
         Theme = "theme",
         Pool = "pool",
         Toolkit = "toolkit",
+        /// A saved search (`saved_search`), key its id.
+        Search = "search",
     }
 }
 
@@ -175,6 +177,12 @@ pub fn describe(conn: &mut DbConnection, what: &Following) -> AppResult<Option<(
                     .optional()?
                     .map(|title| (title, format!("/toolkits/{id}")))
             }
+            Err(_) => None,
+        },
+        // A search is called by its words; the page adds its filters.
+        Followed::Search => match what.key.parse::<i32>() {
+            Ok(id) => super::saved_search::by_id(conn, id)?
+                .map(|saved| (saved.search_params().q.unwrap_or_default(), saved.url())),
             Err(_) => None,
         },
     })

@@ -1,13 +1,16 @@
-//! The follow button (`POST /volgen`, from any page that shows one, then back there) and
-//! `/account/volgen`, the list of everything a person follows.
+//! The follow button (`POST /volgen`, from any page that shows one, then back there),
+//! following the search a page shows (`POST /zoeken/volgen`) and `/account/volgen`, the
+//! list of everything a person follows.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::model::{self, Followed, Following};
+use super::saved_search;
 use crate::auth::csrf::Form;
 use crate::auth::policy::authorize;
 use crate::auth::Action;
+use crate::db::write_transaction;
 use crate::error::{AppError, AppResult};
 use crate::web::forms::see_other;
 use crate::web::render::PageRequest;
@@ -72,14 +75,28 @@ pub async fn change_follow(
     state
         .db
         .run(move |conn| {
-            if model::describe(conn, &what)?.is_none() {
-                return Err(AppError::not_found(format!("{} to follow", what.code())));
-            }
-            if follow {
-                model::follow(conn, user_id, &what)
-            } else {
-                model::unfollow(conn, user_id, &what)
-            }
+            write_transaction(conn, |conn| {
+                let not_found = || AppError::not_found(format!("{} to follow", what.code()));
+                if what.kind == Followed::Search {
+                    // Someone else's saved search is as good as absent; one's own is kept
+                    // only while followed.
+                    let id = what.key.parse().map_err(|_| not_found())?;
+                    let saved = saved_search::owned(conn, user_id, id)?.ok_or_else(not_found)?;
+                    return if follow {
+                        model::follow(conn, user_id, &what)
+                    } else {
+                        saved_search::forget(conn, &saved)
+                    };
+                }
+                if model::describe(conn, &what)?.is_none() {
+                    return Err(not_found());
+                }
+                if follow {
+                    model::follow(conn, user_id, &what)
+                } else {
+                    model::unfollow(conn, user_id, &what)
+                }
+            })
         })
         .await?;
     let back = match input.terug.as_str() {
@@ -87,6 +104,26 @@ pub async fn change_follow(
         back => local_path(Some(back)),
     };
     Ok(see_other(back))
+}
+
+/// `POST /zoeken/volgen`: saves the search the page shows (its words and filters, sent
+/// as the page's hidden fields) and follows it, then returns to the search.
+pub async fn follow_search(
+    state: web::Data<AppState>,
+    page: PageRequest,
+    Form(params): Form<crate::search::SearchParams>,
+) -> AppResult<HttpResponse> {
+    let user_id = authorize(&page.visitor, Action::TakePart)?.id;
+    let canonical = saved_search::canonical(&params)?;
+    let saved = state
+        .db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                saved_search::save_and_follow(conn, user_id, &canonical)
+            })
+        })
+        .await?;
+    Ok(see_other(&saved.url()))
 }
 
 #[derive(Serialize, Clone)]
@@ -116,16 +153,25 @@ pub async fn show_follows(
     page: PageRequest,
 ) -> AppResult<HttpResponse> {
     let user_id = authorize(&page.visitor, Action::ManageOwnAccount)?.id;
+    let lang = page.lang;
+    let shared = state.clone();
     let rows = state
         .db
         .run(move |conn| {
+            let catalogs = shared.renderer.catalogs();
             // What a city member follows from the start is there the first time they look.
             model::seed_defaults(conn, user_id, &|city| {
                 matchmaking.strongest_partners(city, 3)
             })?;
             let mut rows = Vec::new();
             for what in model::of_user(conn, user_id)? {
-                if let Some((title, url)) = model::describe(conn, &what)? {
+                if let Some((mut title, url)) = model::describe(conn, &what)? {
+                    if what.kind == Followed::Search {
+                        let params = saved_search::by_id(conn, what.key.parse().unwrap_or(0))?
+                            .map(|s| s.search_params())
+                            .unwrap_or_default();
+                        title = saved_search::label(conn, catalogs, lang, &params)?;
+                    }
                     rows.push(FollowRow {
                         kind: what.kind,
                         title_is_key: what.kind == Followed::Theme,

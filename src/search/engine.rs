@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, Query};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermSetQuery};
 
 use super::documents::DocKind;
 use super::facets::FacetTables;
@@ -229,30 +229,87 @@ impl Search {
         Ok(())
     }
 
-    fn search_in(&self, index: &SearchIndex, request: &SearchRequest) -> AppResult<SearchResults> {
-        let kind = request.kind;
-        let fields = &index.fields;
+    /// Of the records `among`, those the search `request` finds (words, typo tolerance
+    /// and filters as on the search page), best first, at most `request.limit`: what is
+    /// new for a saved search is what it finds among the records changed since.
+    pub fn found_among(
+        &self,
+        request: &SearchRequest,
+        among: &[(DocKind, i32)],
+    ) -> AppResult<Vec<Hit>> {
+        if among.is_empty() {
+            return Ok(Vec::new());
+        }
+        let index = self.index();
+        guarded(|| {
+            let searcher = index.reader.searcher();
+            let Some(built) = self.build_query(&index, &searcher, request)? else {
+                return Ok(Vec::new());
+            };
+            let keys = among
+                .iter()
+                .map(|&(kind, id)| super::index::key_term(&index.fields, kind, id));
+            let only: Box<dyn Query> = Box::new(TermSetQuery::new(keys));
+            let query = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(built.query) as Box<dyn Query>),
+                (Occur::Must, only),
+            ]);
+            let top = TopDocs::with_limit(request.limit.max(1)).order_by_score();
+            let found = searcher.search(&query, &top).map_err(search_failed)?;
+            hits::assemble(&index, &searcher, &query, found)
+        })
+        .map_err(AppError::Internal)
+    }
+
+    /// The query of `request`: its words (exact, or with typo tolerance when that finds
+    /// more) narrowed by its filters; `None` when it has neither words nor filters.
+    fn build_query<'r>(
+        &self,
+        index: &SearchIndex,
+        searcher: &tantivy::Searcher,
+        request: &'r SearchRequest,
+    ) -> AppResult<Option<BuiltQuery<'r>>> {
         let filters = Filters::new(
-            fields.facets,
+            index.fields.facets,
             [
-                kind.map(|k| k.slug()),
+                request.kind.map(|k| k.slug()),
                 request.theme.map(|t| t.slug()),
                 request.city.as_deref(),
                 request.stage.map(|s| s.slug()),
             ],
         );
         let all_filters = filters.but(None);
-
         let words = query::words(&request.text, index.profile);
-        let searcher = index.reader.searcher();
-        let (text, fuzzy) = self.text_query(index, &searcher, &words)?;
+        let (text, fuzzy) = self.text_query(index, searcher, &words)?;
         let scoring: Box<dyn Query> = match text {
             Some(text) => text,
             // Only filters: browse everything that passes them.
             None if !all_filters.is_empty() => Box::new(AllQuery),
-            None => return Ok(SearchResults::default()),
+            None => return Ok(None),
         };
         let query = narrowed(&*scoring, all_filters);
+        Ok(Some(BuiltQuery {
+            filters,
+            words,
+            scoring,
+            query,
+            fuzzy,
+        }))
+    }
+
+    fn search_in(&self, index: &SearchIndex, request: &SearchRequest) -> AppResult<SearchResults> {
+        let searcher = index.reader.searcher();
+        let Some(BuiltQuery {
+            filters,
+            words,
+            scoring,
+            query,
+            fuzzy,
+        }) = self.build_query(index, &searcher, request)?
+        else {
+            return Ok(SearchResults::default());
+        };
+        let fields = &index.fields;
 
         self.facet_tables.retain_segments_of(&searcher);
         let top = TopDocs::with_limit(request.limit.max(1))
@@ -283,6 +340,17 @@ impl Search {
             fuzzy,
         })
     }
+}
+
+/// A request made into a query, with what the rest of the search needs of it.
+struct BuiltQuery<'r> {
+    filters: Filters<'r>,
+    words: Vec<query::QueryWord>,
+    /// The words alone, which facet counts narrow again.
+    scoring: Box<dyn Query>,
+    /// The words narrowed by every filter.
+    query: BooleanQuery,
+    fuzzy: bool,
 }
 
 /// A search step that failed inside tantivy.

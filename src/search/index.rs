@@ -144,7 +144,7 @@ impl SearchIndex {
         let index =
             Index::open_or_create(directory, schema).map_err(|e| broken("cannot open", &e))?;
         verify(&index, dir).map_err(|why| broken("damaged:", &why))?;
-        let mut search = Self::from_index(index, fields, profile).map_err(|e| match e {
+        let mut search = Self::from_index(index, fields, profile, true).map_err(|e| match e {
             WriterError::Locked => OpenError::Locked,
             WriterError::Other(e) => broken("cannot write to", &e),
         })?;
@@ -168,13 +168,34 @@ impl SearchIndex {
     /// An index in memory, for benchmarks and tests of the analysis.
     pub fn in_memory(profile: Profile) -> AppResult<Self> {
         let (schema, fields) = schema(profile);
-        Self::from_index(Index::create_in_ram(schema), fields, profile).map_err(|e| match e {
+        Self::from_index(Index::create_in_ram(schema), fields, profile, true).map_err(|e| match e {
             WriterError::Locked => index_error("locked"),
             WriterError::Other(e) => index_error(e),
         })
     }
 
-    fn from_index(index: Index, fields: Fields, profile: Profile) -> Result<Self, WriterError> {
+    /// Opens the index in `dir` for reading only, beside the server that writes it (a
+    /// command such as `digest` while `serve` runs); it sees what the server committed.
+    pub fn open_read_only(dir: &Path, profile: Profile) -> Result<Self, OpenError> {
+        let broken = |what: &str, e: &dyn std::fmt::Display| {
+            OpenError::Broken(format!("{what} {}: {e}", dir.display()))
+        };
+        let (_, fields) = schema(profile);
+        let index = Index::open_in_dir(dir).map_err(|e| broken("cannot open", &e))?;
+        let mut search = Self::from_index(index, fields, profile, false).map_err(|e| match e {
+            WriterError::Locked => OpenError::Locked,
+            WriterError::Other(e) => broken("cannot read", &e),
+        })?;
+        search.dir = Some(dir.to_owned());
+        Ok(search)
+    }
+
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        profile: Profile,
+        writable: bool,
+    ) -> Result<Self, WriterError> {
         analysis::register(index.tokenizers());
         let position = index
             .load_metas()
@@ -184,12 +205,16 @@ impl SearchIndex {
             .map_or(-1, |p| p.through);
         // One indexing thread: documents keep their insertion order, so equal scores rank
         // the same way after every rebuild.
-        let writer = index
-            .writer_with_num_threads(1, WRITER_HEAP)
-            .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => WriterError::Locked,
-                other => WriterError::Other(other),
-            })?;
+        let writer =
+            match writable {
+                true => Some(index.writer_with_num_threads(1, WRITER_HEAP).map_err(
+                    |e| match e {
+                        tantivy::TantivyError::LockFailure(..) => WriterError::Locked,
+                        other => WriterError::Other(other),
+                    },
+                )?),
+                false => None,
+            };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -199,7 +224,7 @@ impl SearchIndex {
             index,
             dir: None,
             reader,
-            writer: Mutex::new(Some(writer)),
+            writer: Mutex::new(writer),
             fields,
             profile,
             version_file: None,
@@ -292,7 +317,7 @@ impl SearchIndex {
     ) -> AppResult<()> {
         self.write(through, |writer, index| {
             for &(kind, id) in records {
-                writer.delete_term(Term::from_field_text(index.fields.key, &key(kind, id)));
+                writer.delete_term(key_term(&index.fields, kind, id));
             }
             for doc in docs {
                 writer
@@ -419,6 +444,11 @@ fn verify(index: &Index, dir: &Path) -> Result<(), String> {
 enum WriterError {
     Locked,
     Other(tantivy::TantivyError),
+}
+
+/// The term that names one record's document.
+pub(super) fn key_term(fields: &Fields, kind: DocKind, id: i32) -> Term {
+    Term::from_field_text(fields.key, &key(kind, id))
 }
 
 fn key(kind: DocKind, id: i32) -> String {

@@ -76,6 +76,33 @@ pub fn open(
     Ok((search, follower))
 }
 
+/// The index for a command that runs beside the server or instead of it (`digest`):
+/// when a server holds the index, read as that server keeps it current; otherwise
+/// opened as the server opens it and caught up with the database first.
+pub fn open_for_command(
+    dir: &Path,
+    db: &Database,
+    thesaurus: Arc<thesaurus::Thesaurus>,
+    instance: &str,
+) -> Result<Arc<Search>, String> {
+    match SearchIndex::open_in_dir(dir, Profile::Dutch) {
+        Err(OpenError::Locked) => {
+            let index =
+                SearchIndex::open_read_only(dir, Profile::Dutch).map_err(|e| e.to_string())?;
+            Ok(Arc::new(Search::new(index, thesaurus)))
+        }
+        // `open` handles a new or broken index; this one only looked.
+        looked => {
+            drop(looked);
+            let (search, follower) = open(dir, db, thesaurus)?;
+            crate::jobs::follow::FollowJob::new(follower, db.clone(), instance)
+                .catch_up()
+                .map_err(|e| e.to_string())?;
+            Ok(search)
+        }
+    }
+}
+
 /// Rebuilds the index in `dir` from scratch (`stadsmaat reindex`).
 pub fn reindex(dir: &Path, db: &Database) -> Result<usize, String> {
     let (index, _) = SearchIndex::open_in_dir(dir, Profile::Dutch).map_err(|e| e.to_string())?;

@@ -10,6 +10,8 @@ use super::engine::{Hit, Search, SearchResults};
 use super::SearchParams;
 use crate::cities::model::City;
 use crate::error::AppResult;
+use crate::follows::pages::FollowButton;
+use crate::follows::saved_search;
 use crate::web::pagination::Pagination;
 use crate::web::pagination::Paging;
 use crate::web::render::PageRequest;
@@ -47,6 +49,46 @@ struct SearchPage {
     filters_active: bool,
     /// The same words without any filter.
     clear_url: String,
+    /// For a signed-in member: follow this search, or stop following it.
+    follow: Option<FollowSearch>,
+}
+
+/// Following the search on the page: the hidden fields that save it, or, once saved and
+/// followed, the button that stops it.
+#[derive(Serialize)]
+struct FollowSearch {
+    fields: Vec<(&'static str, String)>,
+    following: Option<FollowButton>,
+}
+
+/// The follow form of the search in `params` for `user_id`; none for a search that
+/// cannot be saved (nothing to look for).
+async fn follow_search(
+    state: &AppState,
+    user_id: i32,
+    params: &SearchParams,
+    back: String,
+) -> AppResult<Option<FollowSearch>> {
+    let Ok(canonical) = saved_search::canonical(params) else {
+        return Ok(None);
+    };
+    let fields = params
+        .words_and_filters()
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v.to_owned())))
+        .collect();
+    let saved = state
+        .db
+        .run(move |conn| saved_search::find(conn, user_id, &canonical))
+        .await?;
+    Ok(Some(FollowSearch {
+        fields,
+        following: saved.map(|saved| FollowButton {
+            subject: saved.following().code(),
+            following: true,
+            back,
+        }),
+    }))
 }
 
 fn url_with(params: &SearchParams, change: (&str, Option<&str>)) -> String {
@@ -132,6 +174,10 @@ pub async fn show_search(
         ),
         facet("city", "city", &results.facets.city, params.city.as_deref()),
     ];
+    let follow = match (&page.visitor.user, searched) {
+        (Some(user), true) => follow_search(&state, user.id, &params, page.path.clone()).await?,
+        _ => None,
+    };
     let query = params.q.clone().unwrap_or_default();
     let base_params: Vec<(&str, &str)> = params
         .words_and_filters()
@@ -152,6 +198,7 @@ pub async fn show_search(
             Ok(q) if !query.is_empty() => format!("/zoeken?{q}"),
             _ => "/zoeken".to_owned(),
         },
+        follow,
         query,
         searched,
         total: results.total,
