@@ -139,7 +139,10 @@ impl Client {
         res.status().as_u16()
     }
 
+    /// Signs in from a signed-out browser that keeps its other cookies (the device cookie
+    /// too): a signed-in one's forms would carry its session's token, not the cookie's.
     fn login(&mut self, email: &str, password: &str) -> u16 {
+        self.cookies.retain(|(name, _)| name != "stadsmaat_session");
         let csrf = self
             .cookies
             .iter()
@@ -241,8 +244,9 @@ fn main() {
     for i in 0..LOGINS {
         let account = &accounts[i % accounts.len()];
         let unknown = format!("niemand{i}@example.nl");
-        // Rotated so no kind always runs first; a right password clears the account's
-        // failures, so the wrong guesses stay under the throttle.
+        // Rotated so no kind always runs first; a right password clears the failures of
+        // the account's trusted browser (this one), so the wrong guesses stay under the
+        // throttle.
         let attempts: [(&str, &str, u16); 3] = [
             (account, PASSWORD, 303),
             (account, "fout fout fout fout", 401),

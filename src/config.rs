@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::auth::forwarded::Cidr;
 use crate::db::{Backend, Synchronous};
 
 pub const DEFAULT_MAIL_FROM: &str = "Stadsmaat <noreply@stadsmaat.localhost>";
@@ -37,6 +38,9 @@ pub struct Config {
     /// `STADSMAAT_DIGEST_AT`: when the weekly digest goes out, on the Amsterdam clock
     /// ("monday 07:00"); the digest area reads it.
     pub digest_at: String,
+    /// `STADSMAAT_TRUSTED_PROXY`: the reverse proxies whose forwarding headers name the
+    /// client, its scheme and host; from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 impl Config {
@@ -81,6 +85,7 @@ impl Config {
             upload_limit: 20 * 1024 * 1024,
             pdftotext: "pdftotext".to_owned(),
             digest_at: "monday 07:00".to_owned(),
+            trusted_proxies: Vec::new(),
         })
     }
 }

@@ -88,6 +88,18 @@ struct Cli {
     )]
     sqlite_sync: stadsmaat::db::Synchronous,
 
+    /// A reverse proxy (address or CIDR block) whose X-Forwarded-For/-Proto/-Host or
+    /// Forwarded headers are believed; repeat it or separate blocks by commas. Without
+    /// it those headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        global = true,
+        env = "STADSMAAT_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    trusted_proxy: Vec<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -173,6 +185,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     let result = Config::new(cli.bind, cli.data_dir, cli.database_url)
+        .and_then(|config| {
+            // An empty STADSMAAT_TRUSTED_PROXY means none, as an unset one does.
+            let trusted_proxies = stadsmaat::auth::forwarded::Cidr::parse_all(&cli.trusted_proxy)
+                .map_err(|e| format!("--trusted-proxy: {e}"))?;
+            Ok(Config {
+                trusted_proxies,
+                ..config
+            })
+        })
         .map(|config| Config {
             smtp_url: cli.smtp_url,
             smtp_ca: cli.smtp_ca,

@@ -24,11 +24,17 @@ specs![
         login_sets_a_hardened_cookie_and_ignores_a_planted_session,
         wrong_password_and_unknown_address_get_the_same_answer,
         repeated_failed_logins_are_throttled_with_429,
+        a_browser_that_signed_in_before_keeps_its_own_allowance_when_strangers_lock_the_account,
+        a_trusted_browser_is_locked_after_its_own_five_failures_and_strangers_are_not,
+        the_locked_out_owner_resets_by_mail_and_that_browser_signs_in,
+        failures_for_other_accounts_from_one_address_do_not_block_an_account_from_it,
+        a_device_cookie_planted_before_sign_in_stays_useless_to_its_planter,
         logout_ends_the_session_on_the_server,
         log_out_everywhere_ends_every_session,
         nobody_ends_another_users_session,
         a_form_without_the_visitors_csrf_token_is_refused,
         a_form_posted_from_another_site_is_refused,
+        a_planted_csrf_cookie_with_its_field_is_refused_for_a_signed_in_user,
         a_reset_link_works_once_and_signs_out_everywhere,
         a_superseded_reset_link_is_refused,
         two_requests_racing_with_one_reset_link_cannot_both_win,
@@ -388,6 +394,120 @@ fn repeated_failed_logins_are_throttled_with_429(app: &mut TestApp) {
     assert!(!attacker.is_signed_in());
 }
 
+/// The status of a login with `password` from `browser`.
+fn login_status(browser: &Session, email: &str, password: &str) -> u16 {
+    let res = browser.post("/inloggen", &[("email", email), ("password", password)]);
+    assert!(matches!(res.status, 303 | 401 | 429), "{}", res.body);
+    res.status
+}
+
+/// `times` wrong guesses at `email`'s password from `browser`.
+fn guess(browser: &Session, email: &str, times: usize) {
+    for _ in 0..times {
+        assert_ne!(login_status(browser, email, "gok gok gok gok"), 303);
+    }
+}
+
+fn a_browser_that_signed_in_before_keeps_its_own_allowance_when_strangers_lock_the_account(
+    app: &mut TestApp,
+) {
+    app.create_user("eigenaar@example.nl", false);
+    let owner = Session::new(app);
+    owner.login("eigenaar@example.nl");
+    assert_eq!(owner.post("/uitloggen", &[]).status, 303);
+    let stranger = Session::new(app);
+    guess(&stranger, "eigenaar@example.nl", 8);
+    assert_eq!(
+        login_status(&stranger, "eigenaar@example.nl", PASSWORD),
+        429,
+        "strangers are locked out"
+    );
+    assert_eq!(login_status(&owner, "eigenaar@example.nl", PASSWORD), 303);
+}
+
+fn a_trusted_browser_is_locked_after_its_own_five_failures_and_strangers_are_not(
+    app: &mut TestApp,
+) {
+    app.create_user("vergeetachtig@example.nl", false);
+    let laptop = Session::new(app);
+    laptop.login("vergeetachtig@example.nl");
+    assert_eq!(laptop.post("/uitloggen", &[]).status, 303);
+    guess(&laptop, "vergeetachtig@example.nl", 5);
+    assert_eq!(
+        login_status(&laptop, "vergeetachtig@example.nl", PASSWORD),
+        429
+    );
+    // Its failures were its own: the account's allowance for other browsers is whole.
+    let phone = Session::new(app);
+    assert_eq!(
+        login_status(&phone, "vergeetachtig@example.nl", PASSWORD),
+        303
+    );
+}
+
+fn the_locked_out_owner_resets_by_mail_and_that_browser_signs_in(app: &mut TestApp) {
+    app.create_user("buitengesloten@example.nl", false);
+    let stranger = Session::new(app);
+    guess(&stranger, "buitengesloten@example.nl", 5);
+    let new_laptop = Session::new(app);
+    assert_eq!(
+        login_status(&new_laptop, "buitengesloten@example.nl", PASSWORD),
+        429
+    );
+    let res = new_laptop.post(
+        "/wachtwoord-vergeten",
+        &[("email", "buitengesloten@example.nl")],
+    );
+    assert_eq!(res.status, 200, "the lock-out does not block a reset");
+    let link = app
+        .wait_for_mail("buitengesloten@example.nl", 1)
+        .link(&app.base_url);
+    let fresh = "nieuw en nog langer wachtwoord";
+    let res = new_laptop.post(&link, &[("password", fresh), ("password_again", fresh)]);
+    assert_eq!(res.status, 200, "{}", res.body);
+    // The stranger keeps trying; the browser that reset the password is not his.
+    guess(&stranger, "buitengesloten@example.nl", 3);
+    assert_eq!(
+        login_status(&new_laptop, "buitengesloten@example.nl", fresh),
+        303
+    );
+}
+
+fn failures_for_other_accounts_from_one_address_do_not_block_an_account_from_it(app: &mut TestApp) {
+    // One town hall, one address: someone behind it sprays fifty accounts.
+    app.create_user("collega@example.nl", false);
+    let sprayer = Session::new(app);
+    for n in 0..50 {
+        let status = login_status(&sprayer, &format!("iemand{n}@example.nl"), "gok gok gok");
+        assert_eq!(status, 401);
+    }
+    let colleague = Session::new(app);
+    assert_eq!(
+        login_status(&colleague, "collega@example.nl", PASSWORD),
+        303
+    );
+}
+
+fn a_device_cookie_planted_before_sign_in_stays_useless_to_its_planter(app: &mut TestApp) {
+    app.create_user("planter@example.nl", false);
+    app.create_user("doelwit2@example.nl", false);
+    let attacker = Session::new(app);
+    attacker.login("planter@example.nl");
+    let device = attacker
+        .cookie("stadsmaat_device")
+        .expect("a device cookie");
+    // The attacker's device cookie ends up in the victim's browser, who signs in.
+    let victim = Session::new(app);
+    victim.set_cookie("stadsmaat_device", &device);
+    victim.login("doelwit2@example.nl");
+    assert_ne!(victim.cookie("stadsmaat_device"), Some(device.clone()));
+    // Strangers lock the victim's account; the planted token is not trusted by it.
+    guess(&Session::new(app), "doelwit2@example.nl", 5);
+    let replay = Session::new(app);
+    replay.set_cookie("stadsmaat_device", &device);
+    assert_eq!(login_status(&replay, "doelwit2@example.nl", PASSWORD), 429);
+}
+
 fn logout_ends_the_session_on_the_server(app: &mut TestApp) {
     let browser = signed_in(app, "uit@example.nl", false);
     let stolen = browser.cookie("stadsmaat_session").expect("session");
@@ -459,6 +579,25 @@ fn a_form_posted_from_another_site_is_refused(app: &mut TestApp) {
     );
     assert_eq!(res.status, 403);
     assert!(!admin.get("/beheer/domeinen").body.contains("evil.nl"));
+}
+
+fn a_planted_csrf_cookie_with_its_field_is_refused_for_a_signed_in_user(app: &mut TestApp) {
+    let admin = signed_in(app, ADMIN, true);
+    // Someone who can set cookies for the site (a sibling subdomain, plain http on the
+    // way) plants a CSRF cookie he knows and posts a form that carries it.
+    let planted = "b".repeat(64);
+    admin.set_cookie("stadsmaat_csrf", &planted);
+    let res = admin.post_raw(
+        "/beheer/domeinen",
+        &[
+            ("csrf", &planted),
+            ("domain", "geplant.nl"),
+            ("city", "zwolle"),
+        ],
+        &[],
+    );
+    assert_eq!(res.status, 403, "{}", res.body);
+    assert!(!admin.get("/beheer/domeinen").body.contains("geplant.nl"));
 }
 
 // ---- password reset -----------------------------------------------------------
@@ -1094,6 +1233,14 @@ fn the_data_export_holds_the_account_and_its_edits(app: &mut TestApp) {
     assert_eq!(export["projects_created"][0]["id"], id);
     assert_eq!(export["project_edits"][0]["project_id"], id);
     assert!(!export["sessions"].as_array().expect("sessions").is_empty());
+    assert!(
+        export["trusted_browsers"][0]["signed_in_at"].is_string(),
+        "{}",
+        export["trusted_browsers"]
+    );
+    assert!(!res
+        .body
+        .contains(&member.cookie("stadsmaat_device").expect("device")));
     assert_eq!(
         Session::new(app).get("/account/gegevens").status,
         303,

@@ -19,6 +19,7 @@ mod mail;
 mod matchmaking;
 mod pages;
 mod pools;
+mod proxies;
 mod search;
 mod smtp;
 mod support;
@@ -99,6 +100,7 @@ fn main() {
         layering::specs(),
         forum::specs(),
         pools::specs(),
+        proxies::specs(),
         instances::specs(),
         mail::specs(),
         digest::specs(),

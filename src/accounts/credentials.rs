@@ -58,7 +58,10 @@ pub(super) async fn confirm_password(
     user: &SessionUser,
     given: String,
 ) -> AppResult<bool> {
-    throttled(state.throttles.login_account.attempt(&user.email))?;
+    // Per session: a stolen one gets five guesses, and a stranger's failed logins do
+    // not keep the owner from changing the password.
+    let allowance = format!("session {}", user.session_id);
+    throttled(state.throttles.trusted.attempt(&allowance))?;
     let user_id = user.id;
     let stored = state
         .db
@@ -66,7 +69,7 @@ pub(super) async fn confirm_password(
         .await?;
     let ok = password::verify(given, Some(stored)).await?;
     if ok {
-        state.throttles.login_account.forgive(&user.email);
+        state.throttles.trusted.forgive(&allowance);
     }
     Ok(ok)
 }

@@ -1,6 +1,7 @@
 //! A forgotten password: the form that mails a reset link (whether or not the address
 //! has an account, the answer is the same), and the link's form that sets a new
-//! password, signing the account out everywhere.
+//! password, signing the account out everywhere and making the browser one the account
+//! trusts. The login lock-out never blocks either.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -12,9 +13,9 @@ use super::{
     check_new_password, queue_mail, show_again, texts, throttled, with_new_password, Screen,
 };
 use crate::auth::csrf::Form;
-use crate::auth::password;
 use crate::auth::session::{self, client_ip};
-use crate::error::AppResult;
+use crate::auth::{devices, password};
+use crate::error::{AppError, AppResult};
 use crate::web::forms::{Field, FormView};
 use crate::web::render::PageRequest;
 use crate::web::AppState;
@@ -129,6 +130,7 @@ pub async fn show_reset(
 pub async fn reset(
     state: web::Data<AppState>,
     page: PageRequest,
+    req: HttpRequest,
     path: web::Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<HttpResponse> {
@@ -149,14 +151,15 @@ pub async fn reset(
         return show_again(&state, &page, &t("reset.title"), view);
     }
     let hash = password::hash(form.password).await?;
-    let done = state
+    let presented = devices::presented(&req);
+    let device = state
         .db
         .run(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 // Redeemed inside the change: two tabs cannot both use one link.
                 let Some(found) = model::redeem_token(conn, &token, TokenPurpose::ResetPassword)?
                 else {
-                    return Ok(false);
+                    return Ok(None);
                 };
                 User::set_password(conn, found.user_id, &hash)?;
                 // Whoever knew the old password is signed out everywhere, and no other
@@ -167,15 +170,23 @@ pub async fn reset(
                 if !user.email_verified {
                     User::verify_email(conn, &user)?;
                 }
-                Ok(true)
+                // Browsers trusted under the old password are no longer; this one, which
+                // proved the mailbox, is — so no stranger's failed logins keep the owner
+                // out, however long they go on.
+                devices::forget_all(conn, found.user_id)?;
+                devices::trust(conn, found.user_id, presented.as_deref()).map(Some)
             })
         })
         .await?;
-    if !done {
+    let Some(device) = device else {
         return invalid_link(&state, &page);
-    }
-    Screen::default()
+    };
+    let mut response = Screen::default()
         .text(t("reset.done"))
         .link("/inloggen", t("nav.login"))
-        .render(&state, &page, StatusCode::OK, &t("reset.title"))
+        .render(&state, &page, StatusCode::OK, &t("reset.title"))?;
+    response
+        .add_cookie(&devices::cookie(device, session::is_https(&req)))
+        .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+    Ok(response)
 }

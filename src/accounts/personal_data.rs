@@ -1,6 +1,6 @@
 //! The AVG rights of a signed-in user: everything stored about them as a JSON download
-//! (account, sessions, projects, forum posts, follows, notifications, pools, mail), and
-//! deleting the account (never the last administrator's).
+//! (account, sessions, trusted browsers, projects, forum posts, follows, notifications,
+//! pools, mail), and deleting the account (never the last administrator's).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -15,7 +15,7 @@ use super::sign_in::sign_out_cookies;
 use super::{audit, current_password_field, texts, Screen};
 use crate::auth::csrf::Form;
 use crate::auth::policy::authorize;
-use crate::auth::session;
+use crate::auth::{devices, session};
 use crate::auth::{Action, Visitor};
 use crate::changes::Kind;
 use crate::db::schema::{projects, users};
@@ -29,6 +29,9 @@ struct Export {
     exported_at: NaiveDateTime,
     account: User,
     sessions: Vec<ExportSession>,
+    /// The browsers the account trusts for sign-in (device cookies), by when they last
+    /// signed in; their tokens are stored hashed and not exported.
+    trusted_browsers: Vec<ExportBrowser>,
     membership_requests: Vec<MembershipRequest>,
     projects_created: Vec<ExportProject>,
     project_edits: Vec<ExportRevision>,
@@ -182,6 +185,11 @@ struct ExportSession {
     ip: String,
 }
 
+#[derive(Serialize)]
+struct ExportBrowser {
+    signed_in_at: NaiveDateTime,
+}
+
 #[derive(Serialize, Queryable)]
 struct ExportProject {
     id: i32,
@@ -213,6 +221,10 @@ pub async fn export_data(state: web::Data<AppState>, visitor: Visitor) -> AppRes
                         user_agent: s.user_agent,
                         ip: s.ip,
                     })
+                    .collect(),
+                trusted_browsers: devices::list(conn, user_id)?
+                    .into_iter()
+                    .map(|signed_in_at| ExportBrowser { signed_in_at })
                     .collect(),
                 membership_requests: MembershipRequest::of_user(conn, user_id)?,
                 projects_created: projects::table

@@ -184,7 +184,10 @@ pub async fn verify_email(
     let Some((user, found)) = live_token(&state, &token, TokenPurpose::VerifyEmail).await? else {
         return invalid_link(&state, &page);
     };
-    throttled(state.throttles.login_account.attempt(&user.email))?;
+    // Only the holder of the mailed link gets here: its guesses are its own, so a
+    // stranger's failed logins do not keep the owner from confirming the address.
+    let allowance = format!("verify {}", user.id);
+    throttled(state.throttles.trusted.attempt(&allowance))?;
     let expected = found
         .password_hash
         .clone()
@@ -199,7 +202,7 @@ pub async fn verify_email(
             &t("verify.title"),
         );
     }
-    state.throttles.login_account.forgive(&user.email);
+    state.throttles.trusted.forgive(&allowance);
     let client = Client::of(&req);
     let session = state
         .db
@@ -230,7 +233,7 @@ pub async fn verify_email(
         })
         .await?;
     match session {
-        Some(token) => signed_in_redirect(&req, token, "/account?gewijzigd=bevestigd"),
+        Some(started) => signed_in_redirect(&req, started, "/account?gewijzigd=bevestigd"),
         None => invalid_link(&state, &page),
     }
 }

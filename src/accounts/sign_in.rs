@@ -1,6 +1,6 @@
-//! Signing in and out: the login form (throttled per account and per address, and
-//! sending a new verification link to an unverified account), the sign-in answer with
-//! its fresh cookies, and sign-out.
+//! Signing in and out: the login form (throttled per account for unknown browsers, per
+//! trusted browser, and per address and account; sending a new verification link to an
+//! unverified account), the sign-in answer with its fresh cookies, and sign-out.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,24 +10,27 @@ use super::mail_links::send_verification;
 use super::model::User;
 use super::{see_other, texts, throttled, EmptyForm, Screen};
 use crate::auth::csrf::{self, Form};
-use crate::auth::session::{self, client_ip, Client};
-use crate::auth::{password, token, Visitor};
+use crate::auth::session::{self, Client, Started};
+use crate::auth::throttle::Login;
+use crate::auth::{devices, password, token, Visitor};
 use crate::error::{AppError, AppResult};
 use crate::web::forms::{Field, FormView};
 use crate::web::render::PageRequest;
 use crate::web::{local_path, AppState};
 
-/// The answer to a successful sign-in: a new session cookie and a new CSRF token.
+/// The answer to a successful sign-in: a new session cookie, a new CSRF token and the
+/// browser's new device cookie.
 pub(super) fn signed_in_redirect(
     req: &HttpRequest,
-    token: String,
+    started: Started,
     location: &str,
 ) -> AppResult<HttpResponse> {
     let secure = session::is_https(req);
     Ok(HttpResponse::SeeOther()
         .insert_header((actix_web::http::header::LOCATION, location.to_owned()))
-        .cookie(session::cookie(token, secure))
+        .cookie(session::cookie(started.session, secure))
         .cookie(csrf::cookie(token::random_token()?, secure))
+        .cookie(devices::cookie(started.device, secure))
         .finish())
 }
 
@@ -96,19 +99,35 @@ pub async fn login(
     let t = texts(&state, &page);
     // Bounded, so the throttle's keys cannot be made arbitrarily large.
     let account_key: String = form.email.trim().to_lowercase().chars().take(254).collect();
-    let ip = client_ip(&req);
+    let client = Client::of(&req);
+    let ip = client.ip.clone();
     let refuse = |status: StatusCode, message: String| {
         let view = login_form(&t, &page.visitor.csrf, &form).error(Some(message));
         login_screen(&t, view).render(&state, &page, status, &t("login.title"))
     };
+    // Whether the account trusts this browser decides whose allowance the attempt uses,
+    // so it is looked up before anything is counted.
+    let lookup = account_key.clone();
+    let device = client.device.clone();
+    let (user, trusted) = state
+        .db
+        .run(move |conn| {
+            let user = User::find_by_email(conn, &lookup)?;
+            let trusted = match (&user, &device) {
+                (Some(user), Some(device)) => devices::trusts(conn, user.id, device)?,
+                _ => false,
+            };
+            Ok((user, trusted))
+        })
+        .await?;
+    let attempt = Login {
+        account: &account_key,
+        ip: &ip,
+        trusted_device: client.device.as_deref().filter(|_| trusted),
+    };
     let throttle = &state.throttles;
     // Counted before the password is checked, so parallel guesses are counted too.
-    let counted = throttle.login_account.attempt(&account_key).and_then(|()| {
-        throttle.login_ip.attempt(&ip).inspect_err(|_| {
-            throttle.login_account.forgive(&account_key);
-        })
-    });
-    if let Err(secs) = counted {
+    if let Err(secs) = throttle.count_login(&attempt) {
         let minutes = secs.div_ceil(60).to_string();
         let message = state.renderer.catalogs().format(
             page.lang,
@@ -122,18 +141,12 @@ pub async fn login(
         );
         return Ok(response);
     }
-    let lookup = account_key.clone();
-    let user = state
-        .db
-        .run(move |conn| User::find_by_email(conn, &lookup))
-        .await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password_ok = password::verify(form.password.clone(), stored).await?;
     let Some(user) = user.filter(|_| password_ok) else {
         return refuse(StatusCode::UNAUTHORIZED, t("login.failed"));
     };
-    throttle.login_account.clear(&account_key);
-    throttle.login_ip.forgive(&ip);
+    throttle.login_succeeded(&attempt);
     if !user.email_verified {
         throttled(throttle.mail_ip.attempt(&ip))?;
         let shared = state.clone();
@@ -149,13 +162,14 @@ pub async fn login(
         state.committed(crate::jobs::Signal::Mail);
         return refuse(StatusCode::FORBIDDEN, t("login.unverified"));
     }
-    let client = Client::of(&req);
     let user_id = user.id;
-    let token = state
+    let started = state
         .db
-        .run(move |conn| session::start(conn, user_id, &client))
+        .run(move |conn| {
+            crate::db::write_transaction(conn, |conn| session::start(conn, user_id, &client))
+        })
         .await?;
-    signed_in_redirect(&req, token, local_path(Some(&form.terug)))
+    signed_in_redirect(&req, started, local_path(Some(&form.terug)))
 }
 
 /// Ends this browser's session and gives it a fresh CSRF token.

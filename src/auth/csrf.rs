@@ -1,21 +1,24 @@
-//! Cross-site request forgery protection for every form. Each visitor gets a random
-//! token in an HttpOnly, SameSite=Lax cookie; each form carries the same token in a
-//! hidden `csrf` field; [`Form`] — the only way a handler reads a posted form — refuses
-//! the request unless the two match. A forged form on another site can make the browser
-//! send the cookie (if SameSite ever lets it) but cannot read it to fill the field.
-//! The token is replaced at sign-in and sign-out.
+//! Cross-site request forgery protection for every form. Each form carries the
+//! visitor's token in a hidden `csrf` field; [`Form`] — the only way a handler reads a
+//! posted form — refuses the request unless it is the token of the visitor's session.
+//! A signed-in visitor's token is an HMAC of their session's secret cookie token
+//! ([`for_session`]): only a browser holding that session can know it, so a cookie an
+//! attacker planted (and the matching field) gets nowhere. Anonymous visitors (login,
+//! registration) get a random token in an HttpOnly, SameSite=Lax cookie that the field
+//! must match; a forged form on another site cannot read it to fill the field. That
+//! token is replaced at sign-in and sign-out.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use super::session::Visitor;
-use super::token;
+use super::{forwarded, token};
 use crate::error::{AppError, AppResult};
 
 pub const CSRF_COOKIE: &str = "stadsmaat_csrf";
@@ -24,12 +27,12 @@ pub const CSRF_COOKIE: &str = "stadsmaat_csrf";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 pub fn cookie(value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(CSRF_COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .finish()
+    super::session::secret_cookie(CSRF_COOKIE, value, secure).finish()
+}
+
+/// The form token of the signed-in session whose cookie token is `session_token`.
+pub fn for_session(session_token: &str) -> String {
+    token::hmac(session_token.as_bytes(), b"stadsmaat csrf")
 }
 
 /// A urlencoded form whose CSRF token has been checked, deserialized into `T`.
@@ -264,7 +267,8 @@ fn is_urlencoded(req: &HttpRequest) -> bool {
 }
 
 /// Browsers send `Origin` with every form post; when it is there it must be this site.
-/// (Absent, as from older clients and tools, the token alone decides.)
+/// (Absent, as from older clients and tools, the token alone decides.) The scheme and
+/// host are the connection's own unless a trusted proxy forwarded them.
 fn same_origin(req: &HttpRequest) -> bool {
     let Some(origin) = req
         .headers()
@@ -273,6 +277,6 @@ fn same_origin(req: &HttpRequest) -> bool {
     else {
         return true;
     };
-    let info = req.connection_info();
-    origin == format!("{}://{}", info.scheme(), info.host())
+    let client = forwarded::Client::of(req);
+    origin == format!("{}://{}", client.scheme, client.host)
 }

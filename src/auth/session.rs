@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::policy::{CityRole, SiteRole};
-use super::{csrf, token};
+use super::{csrf, devices, forwarded, token};
 use crate::db::schema::{cities, notifications, sessions, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
@@ -46,7 +46,7 @@ pub struct SessionUser {
 }
 
 /// Whoever sent the request: the signed-in user, if any, and the CSRF token their
-/// forms must carry.
+/// forms must carry (bound to the session when signed in, see [`csrf::for_session`]).
 #[derive(Clone, Debug, Default)]
 pub struct Visitor {
     pub user: Option<SessionUser>,
@@ -73,10 +73,12 @@ impl FromRequest for Visitor {
     }
 }
 
-/// The client facts stored with a session, to help its owner recognise it.
+/// The client facts stored with a session, to help its owner recognise it, and the
+/// device cookie it presented.
 pub struct Client {
     pub user_agent: String,
     pub ip: String,
+    pub device: Option<String>,
 }
 
 impl Client {
@@ -92,20 +94,26 @@ impl Client {
         Client {
             user_agent,
             ip: client_ip(req),
+            device: devices::presented(req),
         }
     }
 }
 
-/// The peer address. Forwarding headers are not trusted: anyone can send them.
+/// The client's address: the peer's, or the one a trusted proxy forwarded.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    forwarded::Client::of(req).ip_text()
 }
 
-/// Starts a session for `user_id` and returns the cookie token. Always a new token:
-/// whatever session id the browser had before is never promoted (session fixation).
-pub fn start(conn: &mut DbConnection, user_id: i32, client: &Client) -> AppResult<String> {
+/// The tokens of a sign-in, for its cookies.
+pub struct Started {
+    pub session: String,
+    pub device: String,
+}
+
+/// Signs `user_id` in on this browser: a new session, and the account trusts the
+/// browser from now on (its device cookie, [`devices`]). Always new tokens: whatever
+/// session id the browser had before is never promoted (session fixation).
+pub fn start(conn: &mut DbConnection, user_id: i32, client: &Client) -> AppResult<Started> {
     let token = token::random_token()?;
     let now = Utc::now().naive_utc();
     diesel::delete(
@@ -126,7 +134,11 @@ pub fn start(conn: &mut DbConnection, user_id: i32, client: &Client) -> AppResul
         ))
         .execute(conn)?;
     note_seen(conn, user_id, now)?;
-    Ok(token)
+    let device = devices::trust(conn, user_id, client.device.as_deref())?;
+    Ok(Started {
+        session: token,
+        device,
+    })
 }
 
 /// Records on the account that its owner used the site at `now`: it outlives the
@@ -259,13 +271,24 @@ fn resolve(conn: &mut DbConnection, token: &str) -> AppResult<Option<SessionUser
     }))
 }
 
-/// The session cookie: HttpOnly, SameSite=Lax, Secure over https.
-pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token)
+/// A cookie holding a secret of ours (session, CSRF, device): for the whole site, out
+/// of scripts' reach (HttpOnly), not sent with other sites' posts (SameSite=Lax), and
+/// only over https when the browser uses it.
+pub fn secret_cookie(
+    name: &'static str,
+    value: String,
+    secure: bool,
+) -> actix_web::cookie::CookieBuilder<'static> {
+    Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure)
+}
+
+/// The session cookie.
+pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
+    secret_cookie(SESSION_COOKIE, token, secure)
         .max_age(time::Duration::days(ABSOLUTE_LIMIT.num_days()))
         .finish()
 }
@@ -277,8 +300,9 @@ pub fn removal(secure: bool) -> Cookie<'static> {
     cookie
 }
 
+/// Whether the browser used https (as a trusted proxy says), so cookies get `Secure`.
 pub fn is_https(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    forwarded::Client::of(req).is_https()
 }
 
 /// Resolves the session and CSRF cookies of every page request into a [`Visitor`]; sets
@@ -293,25 +317,29 @@ pub async fn load_visitor(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let mut user = None;
+    let mut session_csrf = None;
     let mut stale_cookie = false;
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let (Some(cookie), Some(state)) = (req.cookie(SESSION_COOKIE), state) {
         let token = cookie.value().to_owned();
+        session_csrf = Some(csrf::for_session(&token));
         user = state.db.run(move |conn| resolve(conn, &token)).await?;
         stale_cookie = user.is_none();
     }
-    let (csrf, fresh_csrf) = match req.cookie(csrf::CSRF_COOKIE) {
+    let (cookie_csrf, fresh_csrf) = match req.cookie(csrf::CSRF_COOKIE) {
         Some(c) if token::well_formed(c.value()) => (c.value().to_owned(), false),
         _ => (token::random_token()?, true),
+    };
+    // Signed in, the forms carry the session's own token and the cookie's is unused.
+    let csrf = match session_csrf.filter(|_| user.is_some()) {
+        Some(bound) => bound,
+        None => cookie_csrf.clone(),
     };
     let secure = is_https(req.request());
     // Personal pages and pages with a live token must not be kept by shared caches or
     // the browser's back button after sign-out.
     let private = user.is_some() || path.starts_with("/wachtwoord-herstellen/");
-    req.extensions_mut().insert(Visitor {
-        user,
-        csrf: csrf.clone(),
-    });
+    req.extensions_mut().insert(Visitor { user, csrf });
     let mut res = next.call(req).await?.map_into_boxed_body();
     // Sign-in and sign-out set these cookies themselves; theirs win.
     let set_by_handler = |name: &str| res.response().cookies().any(|c| c.name() == name);
@@ -319,7 +347,7 @@ pub async fn load_visitor(
     let drop_session = stale_cookie && !set_by_handler(SESSION_COOKIE);
     if add_csrf {
         res.response_mut()
-            .add_cookie(&csrf::cookie(csrf, secure))
+            .add_cookie(&csrf::cookie(cookie_csrf, secure))
             .map_err(actix_web::error::ErrorInternalServerError)?;
     }
     if private {

@@ -1,5 +1,5 @@
 //! Throttling of guessable or costly forms (login, registration, password reset) per key
-//! (an account's e-mail address, a client IP): at most `limit` counted events in a
+//! (an account and the kind of client, a client IP): at most `limit` counted events in a
 //! fixed window. Kept in memory: a restart forgives, which costs an attacker a restart
 //! we control, not a way around the limit.
 
@@ -68,22 +68,82 @@ impl Throttle {
     }
 }
 
-/// The throttles of the account forms, shared by all workers.
+/// The throttles of the account forms, shared by all workers. Failed logins follow
+/// OWASP's device cookies ([`super::devices`]): a stranger's failures lock out only the
+/// account's unknown browsers, never a browser that signed in to it before.
 pub struct Throttles {
-    /// Failed logins per account (e-mail address, known or not).
-    pub login_account: Throttle,
-    /// Failed logins per client IP, across accounts (password spraying).
+    /// Failed password checks per account from browsers it does not trust: five lock
+    /// every such browser out of the account for 15 minutes (the owner on a new one
+    /// resets the password by mail, which makes that browser trusted).
+    pub untrusted: Throttle,
+    /// Failed password checks of one trusted client of one account — a browser with the
+    /// account's device cookie, a signed-in session, a mailed link — each its own five.
+    pub trusted: Throttle,
+    /// Failed logins per client address and account: a ceiling on what one address gets
+    /// out of many trusted browsers, that never touches the other accounts behind it.
     pub login_ip: Throttle,
     /// Forms that send mail (registration, reset, resend) per client IP.
     pub mail_ip: Throttle,
+}
+
+/// One login attempt, as the throttles count it.
+pub struct Login<'a> {
+    /// The account's key (its e-mail address, known or not).
+    pub account: &'a str,
+    pub ip: &'a str,
+    /// The browser's device token when the account trusts it.
+    pub trusted_device: Option<&'a str>,
+}
+
+impl Login<'_> {
+    /// The allowance this attempt draws on: its browser's own, or the strangers' one.
+    fn allowance<'t>(&self, throttles: &'t Throttles) -> (&'t Throttle, String) {
+        match self.trusted_device {
+            Some(device) => (
+                &throttles.trusted,
+                format!("device {device} {}", self.account),
+            ),
+            None => (&throttles.untrusted, self.account.to_owned()),
+        }
+    }
+
+    fn address_key(&self) -> String {
+        format!("{} {}", self.ip, self.account)
+    }
+}
+
+impl Throttles {
+    /// Counts a login before its password is checked, so parallel guesses are counted
+    /// too; all or nothing: refused, it uses up no allowance.
+    pub fn count_login(&self, login: &Login) -> Result<(), u64> {
+        let (throttle, key) = login.allowance(self);
+        throttle.attempt(&key)?;
+        self.login_ip
+            .attempt(&login.address_key())
+            .inspect_err(|_| {
+                throttle.forgive(&key);
+            })
+    }
+
+    /// The password was right: the attempt is taken back, and a trusted browser's own
+    /// failures are forgotten. The strangers' count stays: the owner signing in from a
+    /// new browser gives a guesser no fresh allowance.
+    pub fn login_succeeded(&self, login: &Login) {
+        let (throttle, key) = login.allowance(self);
+        match login.trusted_device {
+            Some(_) => throttle.clear(&key),
+            None => throttle.forgive(&key),
+        }
+        self.login_ip.forgive(&login.address_key());
+    }
 }
 
 impl Default for Throttles {
     fn default() -> Self {
         const QUARTER: Duration = Duration::from_secs(15 * 60);
         Throttles {
-            login_account: Throttle::new(5, QUARTER),
-            // A whole town hall may share one address.
+            untrusted: Throttle::new(5, QUARTER),
+            trusted: Throttle::new(5, QUARTER),
             login_ip: Throttle::new(50, QUARTER),
             mail_ip: Throttle::new(30, Duration::from_secs(60 * 60)),
         }

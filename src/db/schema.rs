@@ -119,6 +119,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    trusted_devices (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        signed_in_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Integer,
         token_hash -> Text,
@@ -212,6 +221,7 @@ diesel::table! {
 
 diesel::joinable!(city_contacts -> cities (city_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(trusted_devices -> users (user_id));
 diesel::joinable!(users -> cities (city_id));
 diesel::joinable!(email_domains -> cities (city_id));
 diesel::joinable!(membership_requests -> cities (city_id));
@@ -244,6 +254,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     inventory_imports,
     users,
     sessions,
+    trusted_devices,
     account_tokens,
     email_domains,
     membership_requests,

@@ -119,7 +119,7 @@ async fn switch_language(
     let cookie = Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .same_site(SameSite::Lax)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(crate::auth::session::is_https(&req))
         .http_only(true)
         .max_age(actix_web::cookie::time::Duration::days(365))
         .finish();

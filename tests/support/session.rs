@@ -1,5 +1,5 @@
 //! A browser-like client for the account specifications: it keeps cookies, sends the
-//! CSRF token from its cookie with every form (as the site's own pages do), and reads the
+//! CSRF token the site's own pages put in their forms with every form, and reads the
 //! mail the app wrote to its outbox.
 
 use std::cell::RefCell;
@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "paars olifantje fietst";
 pub struct Session<'a> {
     pub app: &'a TestApp,
     cookies: RefCell<BTreeMap<String, String>>,
+    /// The form token read from a page, with the session cookie it was read under.
+    page_token: RefCell<Option<(String, String)>>,
 }
 
 impl<'a> Session<'a> {
@@ -23,6 +25,7 @@ impl<'a> Session<'a> {
         Session {
             app,
             cookies: RefCell::new(BTreeMap::new()),
+            page_token: RefCell::new(None),
         }
     }
 
@@ -73,8 +76,22 @@ impl<'a> Session<'a> {
         response
     }
 
-    /// The CSRF token the site gave this browser (fetching a page first if needed).
+    /// The CSRF token the site's forms carry for this browser: while signed in, the
+    /// session's own token, read from a page's sign-out form (once per session); else
+    /// the token of the CSRF cookie (fetching a page first if needed).
     pub fn csrf(&self) -> String {
+        if let Some(session) = self.cookie("stadsmaat_session") {
+            if let Some((read_under, token)) = self.page_token.borrow().clone() {
+                if read_under == session {
+                    return token;
+                }
+            }
+            // A session cookie that no longer works yields no form token and is dropped.
+            if let Some(token) = form_token(&self.get("/").body) {
+                *self.page_token.borrow_mut() = Some((session, token.clone()));
+                return token;
+            }
+        }
         if self.cookie("stadsmaat_csrf").is_none() {
             self.get("/");
         }
@@ -201,6 +218,14 @@ impl<'a> Session<'a> {
     pub fn is_signed_in(&self) -> bool {
         self.get("/account").status == 200
     }
+}
+
+/// The value of the first hidden `csrf` field of a page.
+fn form_token(page: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker)? + marker.len();
+    let end = page[start..].find('"')?;
+    Some(page[start..start + end].to_owned())
 }
 
 /// A message from the outbox.
