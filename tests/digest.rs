@@ -192,7 +192,7 @@ fn a_second_run_the_same_week_sends_nothing_and_an_empty_week_sends_nothing(app:
 }
 
 fn a_dry_run_says_what_would_be_sent_and_sends_nothing(app: &mut TestApp) {
-    signed_in_as(app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
+    let member = signed_in_as(app, "lid@apeldoorn.nl", &["--city", "apeldoorn"]);
     arnhem_adds_ivris(app);
     let at = next_monday();
     let before = app.outbox().len();
@@ -206,6 +206,11 @@ fn a_dry_run_says_what_would_be_sent_and_sends_nothing(app: &mut TestApp) {
         "{output}"
     );
     assert_eq!(app.outbox().len(), before, "nothing sent");
+    // Nor does it make the default follows it composed with (seen in the data export,
+    // which makes none itself).
+    let export: serde_json::Value =
+        serde_json::from_str(&member.get("/account/gegevens").body).expect("JSON");
+    assert_eq!(export["follows"], serde_json::json!([]), "{export}");
     // Not marked either: the real run sends it.
     let output = run_digest(app, &["--at", &at]);
     assert!(output.contains("queued 1"), "{output}");

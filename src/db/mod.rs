@@ -309,6 +309,26 @@ pub fn write_transaction<T>(
     }
 }
 
+/// Runs `work` in a write transaction that is always rolled back: what it would store,
+/// seen from inside, with nothing stored (dry runs).
+pub fn rolled_back<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    let mut result = None;
+    let transaction = write_transaction(conn, |conn| {
+        result = Some(work(conn));
+        // An error is what makes `write_transaction` roll back.
+        Err::<(), _>(AppError::Internal("rolled back on purpose".into()))
+    });
+    match (result, transaction) {
+        (Some(result), _) => result,
+        // The transaction could not even begin.
+        (None, Err(e)) => Err(e),
+        (None, Ok(())) => Err(AppError::Internal("dry run did not run".into())),
+    }
+}
+
 /// Switches the SQLite file to write-ahead logging (a persistent setting of the file),
 /// from one connection before the pool opens several: WAL lets readers run beside the
 /// one writer.

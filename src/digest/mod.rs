@@ -80,12 +80,18 @@ impl Digester<'_> {
             self.config.public_url(),
         );
         for who in &recipients {
-            crate::follows::model::seed_defaults(&mut conn, who.id, &|city| {
-                self.matchmaking.strongest_partners(city, 3)
-            })?;
-            let outcome = crate::db::write_transaction(&mut conn, |conn| {
+            let compose = |conn: &mut DbConnection| {
+                crate::follows::model::seed_defaults(conn, who.id, &|city| {
+                    self.matchmaking.strongest_partners(city, 3)
+                })?;
                 self.one(conn, &mut context, who, &week, until, dry_run, out)
-            })?;
+            };
+            // A dry run sees the default follows a real run would make, and keeps none.
+            let outcome = if dry_run {
+                crate::db::rolled_back(&mut conn, compose)?
+            } else {
+                crate::db::write_transaction(&mut conn, compose)?
+            };
             match outcome {
                 Outcome::Sent => report.sent += 1,
                 Outcome::Empty => report.empty += 1,
