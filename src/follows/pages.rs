@@ -165,13 +165,25 @@ pub async fn show_follows(
             })?;
             let mut rows = Vec::new();
             for what in model::of_user(conn, user_id)? {
-                if let Some((mut title, url)) = model::describe(conn, &what)? {
-                    if what.kind == Followed::Search {
-                        let params = saved_search::by_id(conn, what.key.parse().unwrap_or(0))?
-                            .map(|s| s.search_params())
-                            .unwrap_or_default();
-                        title = saved_search::label(conn, catalogs, lang, &params)?;
-                    }
+                // A search is named by its words and filters, read once with its row.
+                let described = match what.kind {
+                    Followed::Search => match what.key.parse().ok() {
+                        Some(id) => saved_search::by_id(conn, id)?
+                            .map(|saved| {
+                                let label = saved_search::label(
+                                    conn,
+                                    catalogs,
+                                    lang,
+                                    &saved.search_params(),
+                                )?;
+                                Ok::<_, AppError>((label, saved.url()))
+                            })
+                            .transpose()?,
+                        None => None,
+                    },
+                    _ => model::describe(conn, &what)?,
+                };
+                if let Some((title, url)) = described {
                     rows.push(FollowRow {
                         kind: what.kind,
                         title_is_key: what.kind == Followed::Theme,
