@@ -55,8 +55,9 @@ use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 use tantivy::{doc, Index, IndexWriter, Term};
 
 use stadsmaat::inventory::{Inventory, SHIPPED_JSON};
-use stadsmaat::matchmaking::{CityInput, Network, ProjectInput};
+use stadsmaat::matchmaking::{CityInput, Network, ProjectInput, SolutionLink, SolutionName};
 use stadsmaat::search::thesaurus::Thesaurus;
+use stadsmaat::solutions::catalogue::{self, Linker};
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -135,12 +136,72 @@ impl Corpus {
             })
             .collect()
     }
+
+    /// The solutions the shipped catalogue's linker suggests for each project (by
+    /// inventory index), with their confidence — what a fresh install starts with,
+    /// before any city confirms or rejects one.
+    fn suggested_solutions(&self) -> Vec<Vec<(String, f64)>> {
+        let entries = catalogue::parse(catalogue::SHIPPED);
+        let linker = Linker::new(
+            entries
+                .iter()
+                .map(|e| (e.slug.as_str(), e.terms.as_str(), e.setting)),
+            &Thesaurus::shipped(),
+        );
+        self.inventory
+            .projects
+            .iter()
+            .map(|p| {
+                if p.description_origin == "name_only" {
+                    linker.suggest_from_name(&p.title)
+                } else {
+                    linker.suggest(&p.title, &p.description)
+                }
+            })
+            .collect()
+    }
+
+    /// The projects as the server feeds them to the network: with the solutions that
+    /// count (suggested with at least `COUNTS_FROM` confidence).
+    fn project_inputs_with_solutions(&self) -> Vec<ProjectInput> {
+        let names: HashMap<String, SolutionName> = catalogue::parse(catalogue::SHIPPED)
+            .into_iter()
+            .map(|e| {
+                (
+                    e.slug,
+                    SolutionName {
+                        nl: e.name,
+                        en: e.name_en,
+                    },
+                )
+            })
+            .collect();
+        self.project_inputs()
+            .into_iter()
+            .zip(self.suggested_solutions())
+            .map(|(input, found)| {
+                let links = found
+                    .into_iter()
+                    .filter(|(_, confidence)| *confidence >= catalogue::COUNTS_FROM)
+                    .filter_map(|(slug, confidence)| {
+                        Some(SolutionLink {
+                            name: names.get(&slug)?.clone(),
+                            slug,
+                            weight: confidence as f32,
+                        })
+                    })
+                    .collect();
+                input.with_solutions(links)
+            })
+            .collect()
+    }
 }
 
 // ---------------------------------------------------------------------------------------
 // The systems
 
 struct Stadsmaat {
+    name: &'static str,
     network: Network,
     slugs: HashMap<i32, String>,
     city_ids: HashMap<String, i32>,
@@ -148,7 +209,7 @@ struct Stadsmaat {
 
 impl Matcher for Stadsmaat {
     fn name(&self) -> &str {
-        "stadsmaat"
+        self.name
     }
 
     fn similar(&self, project: usize, limit: usize) -> Vec<usize> {
@@ -168,13 +229,25 @@ impl Matcher for Stadsmaat {
     }
 }
 
-fn stadsmaat(corpus: &Corpus) -> Stadsmaat {
+/// Stadsmaat as a fresh install runs it (with the suggested solutions), or on the
+/// projects' words alone (`with_solutions` false) to show what solutions add.
+fn stadsmaat(corpus: &Corpus, with_solutions: bool) -> Stadsmaat {
+    let projects = if with_solutions {
+        corpus.project_inputs_with_solutions()
+    } else {
+        corpus.project_inputs()
+    };
     let network = Network::build(
         Arc::new(Thesaurus::shipped()),
         corpus.city_inputs(),
-        corpus.project_inputs(),
+        projects,
     );
     Stadsmaat {
+        name: if with_solutions {
+            "stadsmaat"
+        } else {
+            "stadsmaat without solutions"
+        },
         network,
         slugs: corpus
             .city_ids
@@ -987,6 +1060,117 @@ fn print_growth(runs: &[ScaleRun]) {
     println!();
 }
 
+/// Solution linking measured against the solution groups of `README-similar.md`
+/// (members judged by reading), through `solution-groups.tsv` (which groups each
+/// catalogue solution stands for): precision of the suggested links and recall of the
+/// groups' members, at each confidence level the linker gives.
+fn solution_linking(corpus: &Corpus) -> BenchResult<Table> {
+    let eval = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/eval");
+    let readme = std::fs::read_to_string(eval.join("README-similar.md"))?;
+    let mapping = std::fs::read_to_string(eval.join("solution-groups.tsv"))?;
+    // group → member source_refs
+    let mut groups: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut current: Option<String> = None;
+    for line in readme.lines() {
+        if let Some(rest) = line.strip_prefix("### `") {
+            current = rest.split('`').next().map(str::to_owned);
+        } else if line.starts_with("## ") {
+            current = None;
+        } else if let (Some(group), Some(item)) = (&current, line.strip_prefix("- ")) {
+            if let Some(source_ref) = item.split_whitespace().next() {
+                groups
+                    .entry(group.clone())
+                    .or_default()
+                    .insert(source_ref.to_owned());
+            }
+        }
+    }
+    let solution_groups: HashMap<String, Vec<String>> = mapping
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .skip(1)
+        .filter_map(|l| {
+            let (solution, groups) = l.split_once('\t')?;
+            Some((
+                solution.to_owned(),
+                groups.split_whitespace().map(str::to_owned).collect(),
+            ))
+        })
+        .collect();
+    let suggested = corpus.suggested_solutions();
+    let refs: Vec<&str> = corpus
+        .inventory
+        .projects
+        .iter()
+        .map(|p| p.source_ref.as_str())
+        .collect();
+    let mut table = Table::new(&["links from confidence", "links", "precision", "recall"]);
+    for threshold in [
+        catalogue::IN_TITLE,
+        catalogue::IN_OPENING,
+        catalogue::COUNTS_FROM,
+        catalogue::MENTIONED,
+    ] {
+        let (mut links, mut right) = (0usize, 0usize);
+        let mut found: HashSet<(String, String)> = HashSet::new();
+        for (index, suggestions) in suggested.iter().enumerate() {
+            for (slug, confidence) in suggestions {
+                let Some(mapped) = solution_groups.get(slug) else {
+                    continue;
+                };
+                if *confidence < threshold {
+                    continue;
+                }
+                links += 1;
+                let mut is_member = false;
+                for group in mapped {
+                    if groups.get(group).is_some_and(|m| m.contains(refs[index])) {
+                        is_member = true;
+                        found.insert((group.clone(), refs[index].to_owned()));
+                    }
+                }
+                right += usize::from(is_member);
+            }
+        }
+        let mapped_groups: HashSet<&String> = solution_groups.values().flatten().collect();
+        let members: usize = mapped_groups
+            .iter()
+            .filter_map(|g| groups.get(*g))
+            .map(HashSet::len)
+            .sum();
+        table.row(vec![
+            format!("{threshold:.2}"),
+            links.to_string(),
+            format!("{:.3}", right as f64 / links.max(1) as f64),
+            format!("{:.3}", found.len() as f64 / members.max(1) as f64),
+        ]);
+        if std::env::var_os("STADSMAAT_BENCH_DEBUG").is_some()
+            && threshold == catalogue::COUNTS_FROM
+        {
+            for (index, suggestions) in suggested.iter().enumerate() {
+                for (slug, confidence) in suggestions {
+                    let wrong = solution_groups.get(slug).is_some_and(|mapped| {
+                        !mapped
+                            .iter()
+                            .any(|g| groups.get(g).is_some_and(|m| m.contains(refs[index])))
+                    });
+                    if wrong && *confidence >= threshold {
+                        eprintln!("wrong link: {} {slug} {confidence:.2}", refs[index]);
+                    }
+                }
+            }
+            for group in &mapped_groups {
+                for member in groups.get(*group).into_iter().flatten() {
+                    if !found.contains(&((*group).clone(), member.clone())) {
+                        eprintln!("missed: {member} {group}");
+                    }
+                }
+            }
+        }
+    }
+    Ok(table)
+}
+
 fn main() -> BenchResult<()> {
     let bench_started = Instant::now();
     let corpus = Corpus::load()?;
@@ -1004,12 +1188,13 @@ fn main() -> BenchResult<()> {
         truth.partners.len()
     );
     let started = Instant::now();
-    let ours = stadsmaat(&corpus);
+    let ours = stadsmaat(&corpus, true);
     let build = started.elapsed();
+    let words_only = stadsmaat(&corpus, false);
     let started = Instant::now();
     let baseline = Baseline::build(&corpus)?;
     let baseline_build = started.elapsed();
-    let systems: Vec<&dyn Matcher> = vec![&ours, &baseline];
+    let systems: Vec<&dyn Matcher> = vec![&ours, &words_only, &baseline];
     let qualities: Vec<Quality> = systems.iter().map(|s| evaluate(*s, &truth)).collect();
 
     heading("Quality on the G40 corpus");
@@ -1044,6 +1229,9 @@ fn main() -> BenchResult<()> {
         corpus.inventory.projects.len(),
         baseline_build.as_secs_f64() * 1e3
     );
+    heading("Solution linking on the G40 corpus");
+    let linking = solution_linking(&corpus)?;
+    linking.print();
     if std::env::var("STADSMAAT_BENCH").as_deref() == Ok("quality") {
         heading("README table");
         quality_table(&qualities, &truth, 2).print();
@@ -1054,6 +1242,7 @@ fn main() -> BenchResult<()> {
         return Ok(());
     }
     drop(ours);
+    drop(words_only);
     drop(baseline);
 
     let sizes: Vec<usize> = match std::env::var("STADSMAAT_BENCH_CITIES") {

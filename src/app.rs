@@ -19,7 +19,7 @@ use crate::web::render::Renderer;
 use crate::web::AppState;
 use crate::{
     accounts, cities, follows, forum, matchmaking, notifications, overview, pools, projects,
-    search, themes,
+    search, solutions, themes,
 };
 
 /// Opens the data directory and database (migrating it) for any command.
@@ -62,6 +62,13 @@ pub fn open_with_inventory(config: &Config) -> Result<(Database, Inventory), Str
                 "made the expertise pools of the report's categories"
             );
         }
+        let made = solutions::model::seed(&mut conn).map_err(|e| e.to_string())?;
+        if made > 0 {
+            tracing::info!(
+                solutions = made,
+                "made the solution catalogue and suggested solutions for every project"
+            );
+        }
     }
     Ok((db, shipped))
 }
@@ -99,7 +106,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(matchmaking::api_routes)
             .configure(search::api_routes)
             .configure(forum::api_routes)
-            .configure(pools::api_routes),
+            .configure(pools::api_routes)
+            .configure(solutions::api_routes),
     )
     .configure(overview::page_routes)
     .configure(cities::page_routes)
@@ -109,6 +117,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(search::page_routes)
     .configure(forum::page_routes)
     .configure(pools::page_routes)
+    .configure(solutions::page_routes)
     .configure(follows::page_routes)
     .configure(notifications::page_routes)
     .configure(crate::mail::page_routes)
@@ -125,7 +134,7 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
     // The inventory is parsed once: loaded on the first start, described on /over.
     let (db, shipped) = open_with_inventory(&config)?;
     config.instance = instance_id(&config.data_dir)?;
-    let thesaurus = Arc::new(crate::search::thesaurus::Thesaurus::shipped());
+    let thesaurus = solutions::model::shared_thesaurus();
     let matchmaking = Matchmaking::load(&db, thesaurus.clone())?;
     let (search, indexer) = crate::search::open(&config.index_dir(), &db, thesaurus)?;
 

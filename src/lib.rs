@@ -47,6 +47,7 @@ pub mod pools;
 pub mod projects;
 pub mod revisions;
 pub mod search;
+pub mod solutions;
 pub mod text;
 pub mod themes;
 pub mod uploads;

@@ -22,6 +22,7 @@ mod pools;
 mod proxies;
 mod search;
 mod smtp;
+mod solutions;
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -106,6 +107,7 @@ fn main() {
         digest::specs(),
         smtp::specs(),
         matchmaking::specs(),
+        solutions::specs(),
     ]
     .into_iter()
     .flatten()

@@ -65,6 +65,8 @@ pub enum Action {
     WriteToolkit { leads_pool: bool },
     /// Record what `city_id` does with a toolkit: that city's own members only.
     RecordAdoption { city_id: i32 },
+    /// Confirm or reject which solutions a project of `city_id` is: its editors.
+    DecideSolutions { city_id: i32 },
 }
 
 impl SessionUser {
@@ -111,7 +113,9 @@ impl SessionUser {
                 city_id,
                 created_by,
             } => self.edits_city(city_id) || (self.in_city(city_id) && created_by == Some(self.id)),
-            Action::DecideMembership { city_id } => self.edits_city(city_id),
+            Action::DecideMembership { city_id } | Action::DecideSolutions { city_id } => {
+                self.edits_city(city_id)
+            }
             Action::TakePart => true,
             Action::MarkAnswer { thread_author_id } => {
                 thread_author_id == Some(self.id) || self.moderates()
@@ -161,6 +165,9 @@ fn refusal(action: Action) -> &'static str {
             "only this pool's leads and administrators write its toolkits"
         }
         Action::RecordAdoption { .. } => "only members of this city record what it uses",
+        Action::DecideSolutions { .. } => {
+            "only this city's editors decide which solutions its projects are"
+        }
     }
 }
 

@@ -242,6 +242,9 @@ diesel::joinable!(city_programmes -> programmes (programme_id));
 diesel::joinable!(projects -> cities (city_id));
 diesel::joinable!(projects -> themes (theme));
 diesel::joinable!(saved_searches -> users (user_id));
+diesel::joinable!(project_solutions -> projects (project_id));
+diesel::joinable!(project_solutions -> solutions (solution_id));
+diesel::joinable!(project_solution_events -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     themes,
@@ -276,6 +279,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     digests,
     page_views,
     saved_searches,
+    solutions,
+    project_solutions,
+    project_solution_events,
 );
 
 diesel::table! {
@@ -475,6 +481,44 @@ diesel::table! {
         id -> Integer,
         user_id -> Integer,
         params -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    solutions (id) {
+        id -> Integer,
+        slug -> Text,
+        kind -> Text,
+        name -> Text,
+        name_en -> Text,
+        description -> Text,
+        description_en -> Text,
+        themes -> Text,
+        terms -> Text,
+        setting -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_solutions (project_id, solution_id) {
+        project_id -> Integer,
+        solution_id -> Integer,
+        status -> Text,
+        confidence -> Double,
+        decided_by -> Nullable<Integer>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    project_solution_events (id) {
+        id -> Integer,
+        project_id -> Integer,
+        solution_id -> Integer,
+        user_id -> Nullable<Integer>,
+        status -> Text,
         created_at -> Timestamp,
     }
 }

@@ -24,7 +24,9 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::follow::Follower;
 use crate::projects::model::Project;
 use crate::search::thesaurus::Thesaurus;
-pub use network::{CityInput, Network, Partner, ProjectInput, Reason, Similar};
+pub use network::{
+    CityInput, Network, Partner, ProjectInput, Reason, Similar, SolutionLink, SolutionName,
+};
 
 /// Largest `limit` for similar projects and partner cities.
 pub const MAX_LIMIT: i64 = network::KEEP as i64;
@@ -104,7 +106,7 @@ impl Follower for Matchmaking {
             self.position.store(through, Ordering::Release);
             return Ok(());
         }
-        let rows = Project::by_ids(conn, &project_ids)?;
+        let rows = project_inputs(conn, &project_ids)?;
         let cities = if cities_changed {
             Some(load_cities(conn)?)
         } else {
@@ -119,8 +121,8 @@ impl Follower for Matchmaking {
                 network.remove(*id);
             }
         }
-        for row in rows {
-            network.upsert(project_input(row));
+        for input in rows {
+            network.upsert(input);
         }
         self.position.store(through, Ordering::Release);
         Ok(())
@@ -163,7 +165,7 @@ fn build(conn: &mut DbConnection, thesaurus: Arc<Thesaurus>) -> AppResult<Networ
     let ids = Project::all_ids(conn)?;
     let mut projects = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        projects.extend(Project::by_ids(conn, chunk)?.into_iter().map(project_input));
+        projects.extend(project_inputs(conn, chunk)?);
     }
     let network = Network::build(thesaurus, cities, projects);
     tracing::info!(
@@ -174,16 +176,42 @@ fn build(conn: &mut DbConnection, thesaurus: Arc<Thesaurus>) -> AppResult<Networ
     Ok(network)
 }
 
-fn project_input(project: Project) -> ProjectInput {
-    ProjectInput::new(
-        project.id,
-        project.city_id,
-        Some(project.theme),
-        Some(project.stage),
-        project.title,
-        project.description,
-        project.description_origin.slug(),
-    )
+/// What the network needs of these projects: their rows and the solutions they are.
+fn project_inputs(conn: &mut DbConnection, ids: &[i32]) -> AppResult<Vec<ProjectInput>> {
+    let mut links = crate::solutions::model::counting_links(conn, ids)?;
+    let names = crate::solutions::model::names(conn)?;
+    Ok(Project::by_ids(conn, ids)?
+        .into_iter()
+        .map(|project| {
+            let solutions = links
+                .remove(&project.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|link| {
+                    let name = names.get(&link.slug)?.clone();
+                    Some(SolutionLink {
+                        weight: if link.confirmed {
+                            1.0
+                        } else {
+                            link.confidence as f32
+                        },
+                        slug: link.slug,
+                        name,
+                    })
+                })
+                .collect();
+            ProjectInput::new(
+                project.id,
+                project.city_id,
+                Some(project.theme),
+                Some(project.stage),
+                project.title,
+                project.description,
+                project.description_origin.slug(),
+            )
+            .with_solutions(solutions)
+        })
+        .collect())
 }
 
 fn load_cities(conn: &mut DbConnection) -> AppResult<Vec<CityInput>> {

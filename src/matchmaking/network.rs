@@ -62,6 +62,25 @@ pub struct ProjectInput {
     pub description: String,
     pub theme: Option<Theme>,
     pub stage: Option<Stage>,
+    /// The solutions the project is (confirmed, or suggested with enough confidence).
+    pub solutions: Vec<SolutionLink>,
+}
+
+/// A project's link to a catalogue solution, as evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SolutionLink {
+    pub slug: String,
+    /// Its name in Dutch and in English, for reasons.
+    pub name: SolutionName,
+    /// 1 for a link an editor confirmed, else the suggestion's confidence.
+    pub weight: f32,
+}
+
+/// A solution's name in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SolutionName {
+    pub nl: String,
+    pub en: String,
 }
 
 impl ProjectInput {
@@ -87,7 +106,14 @@ impl ProjectInput {
             description,
             theme,
             stage,
+            solutions: Vec::new(),
         }
+    }
+
+    /// The same project, known to be these solutions.
+    pub fn with_solutions(mut self, solutions: Vec<SolutionLink>) -> Self {
+        self.solutions = solutions;
+        self
     }
 }
 

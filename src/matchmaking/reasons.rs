@@ -11,7 +11,7 @@ use crate::web::i18n::{Catalogs, Lang};
 /// One reason as shown and as the API returns it.
 #[derive(Serialize, Clone, Debug)]
 pub struct ReasonView {
-    /// `concepts`, `programmes`, `words`, `theme`, `mentor`, `lessons` (a project pair's
+    /// `solutions`, `concepts`, `programmes`, `words`, `theme`, `mentor`, `lessons` (a project pair's
     /// evidence), and for partners also `pair`, `programme` and `themes`.
     pub kind: &'static str,
     pub text: String,
@@ -74,6 +74,17 @@ impl Wording<'_> {
         }
     }
 
+    /// Solution names in the reader's language.
+    fn solution_names(&self, names: &[super::SolutionName]) -> Vec<String> {
+        names
+            .iter()
+            .map(|n| match self.lang {
+                Lang::En => n.en.clone(),
+                _ => n.nl.clone(),
+            })
+            .collect()
+    }
+
     fn stage(&self, stage: crate::projects::model::Stage) -> String {
         self.catalogs
             .text(self.lang, &format!("stage.{}", stage.slug()))
@@ -86,6 +97,13 @@ impl Wording<'_> {
             .iter()
             .map(|reason| {
                 let (kind, text) = match reason {
+                    Reason::Solutions(names) => (
+                        "solutions",
+                        self.text(
+                            "match.reason.solutions",
+                            &[("names", &self.list(&self.solution_names(names)))],
+                        ),
+                    ),
                     Reason::Concepts(terms) => (
                         "concepts",
                         self.text("match.reason.concepts", &[("terms", &self.list(terms))]),
@@ -152,6 +170,7 @@ impl Wording<'_> {
             let refs = vec![project_reference(&ours), project_reference(&theirs)];
             let links = vec![ProjectLink::to(&ours), ProjectLink::to(&theirs)];
             let about = pair.reasons.iter().find_map(|r| match r {
+                Reason::Solutions(names) => Some(self.list(&self.solution_names(names))),
                 Reason::Programmes(items) | Reason::Concepts(items) | Reason::Words(items) => {
                     Some(self.list(items))
                 }

@@ -36,10 +36,9 @@ pub struct PartnerView {
 fn project_views(conn: &mut DbConnection, ids: &[i32]) -> AppResult<HashMap<i32, ProjectView>> {
     let projects = Project::by_ids(conn, ids)?;
     let cities = CityRef::for_projects(conn, &projects)?;
-    Ok(ProjectView::many(projects, &cities)
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect())
+    let mut views = ProjectView::many(projects, &cities);
+    ProjectView::with_solutions(conn, &mut views)?;
+    Ok(views.into_iter().map(|v| (v.id, v)).collect())
 }
 
 /// The comparable projects of other cities for a project that exists.

@@ -83,12 +83,22 @@ struct MatrixPage {
     rows: Vec<MatrixRow>,
     totals: Vec<i64>,
     total: i64,
+    /// Beside the themes, who does what per named solution, most cities first.
+    solutions: Vec<MatrixSolution>,
+}
+
+#[derive(Serialize)]
+struct MatrixSolution {
+    #[serde(flatten)]
+    solution: crate::solutions::view::SolutionView,
+    project_count: usize,
 }
 
 pub async fn show_matrix(state: web::Data<AppState>, page: PageRequest) -> AppResult<HttpResponse> {
+    let lang = page.lang;
     let view = state
         .db
-        .run(|conn| {
+        .run(move |conn| {
             let counts = ThemeCounts::load(conn)?;
             let cities = City::all(conn)?;
             let busiest = cities
@@ -134,6 +144,14 @@ pub async fn show_matrix(state: web::Data<AppState>, page: PageRequest) -> AppRe
                 rows,
                 totals: counts.per_theme().to_vec(),
                 total: counts.total(),
+                solutions: crate::solutions::pages::all_views(conn, lang)?
+                    .into_iter()
+                    .filter(|s| !s.cities.is_empty())
+                    .map(|solution| MatrixSolution {
+                        project_count: solution.projects.len(),
+                        solution,
+                    })
+                    .collect(),
             })
         })
         .await?;

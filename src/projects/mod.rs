@@ -66,10 +66,12 @@ impl ProjectListQuery {
         };
         let (total, rows) = Project::list(conn, &filter, paging)?;
         let cities = CityRef::for_projects(conn, &rows)?;
+        let mut projects = ProjectView::many(rows, &cities);
+        ProjectView::with_solutions(conn, &mut projects)?;
         Ok(ProjectPage {
             total,
             paging,
-            projects: ProjectView::many(rows, &cities),
+            projects,
         })
     }
 }
@@ -83,7 +85,10 @@ pub fn parse_id(raw: &str) -> AppResult<i32> {
 pub fn load_view(conn: &mut DbConnection, id: i32) -> AppResult<ProjectView> {
     let project = Project::find(conn, id)?;
     let city = City::find(conn, project.city_id)?;
-    Ok(ProjectView::new(project, city.reference()))
+    let mut view = [ProjectView::new(project, city.reference())];
+    ProjectView::with_solutions(conn, &mut view)?;
+    let [view] = view;
+    Ok(view)
 }
 
 /// `/api/v1/projects…`

@@ -25,6 +25,19 @@ crate::slug_enum! {
     }
 }
 
+impl Stage {
+    /// How far along a project is, from idea (0) to scaled (3); `None` once stopped.
+    pub fn rank(self) -> Option<u8> {
+        match self {
+            Stage::Idea => Some(0),
+            Stage::Pilot => Some(1),
+            Stage::Running => Some(2),
+            Stage::Scaled => Some(3),
+            Stage::Stopped => None,
+        }
+    }
+}
+
 crate::slug_enum! {
     /// Where a project's description comes from: the report's text, only the report's
     /// project name, or written on the platform.
@@ -193,6 +206,7 @@ impl Project {
                 .get_result(conn)?;
             let created = revisions::diff(&[], &fields.snapshot());
             revisions::record(conn, Kind::Project, id, Some(user_id), &created, "")?;
+            crate::solutions::model::suggest_for(conn, id)?;
             changes::record(conn, Kind::Project, id, Operation::Insert)?;
             Ok(id)
         })
@@ -237,6 +251,7 @@ impl Project {
                 ))
                 .execute(conn)?;
             revisions::record(conn, Kind::Project, id, Some(user_id), &changed, "")?;
+            crate::solutions::model::suggest_for(conn, id)?;
             changes::record(conn, Kind::Project, id, Operation::Update)?;
             Ok(Saved::Updated)
         })

@@ -103,6 +103,8 @@ struct ProjectPage {
     /// Its discussions, with "Vraag het deze gemeente".
     discussions: crate::forum::Discussions,
     follow: Option<crate::follows::pages::FollowButton>,
+    /// The solutions it is, and for its city's editors the decisions on them.
+    solutions: crate::solutions::view::ProjectSolutions,
 }
 
 pub async fn show_project(
@@ -127,6 +129,23 @@ pub async fn show_project(
                     created_by: project.created_by,
                 })
             });
+            let may_decide = user.as_ref().is_some_and(|u| {
+                u.may(Action::DecideSolutions {
+                    city_id: project.city_id,
+                })
+            });
+            let solutions = crate::solutions::view::ProjectSolutions::new(
+                id,
+                crate::solutions::model::links_of(conn, id)?,
+                may_decide,
+                if may_decide {
+                    crate::solutions::model::Solution::all(conn)?
+                } else {
+                    Vec::new()
+                },
+                crate::solutions::model::history(conn, id)?,
+                lang,
+            );
             let catalogs = shared.renderer.catalogs();
             let similar = similar_views(conn, &matchmaking, catalogs, lang, id, 5)?;
             let city = City::find(conn, project.city_id)?.reference();
@@ -158,6 +177,7 @@ pub async fn show_project(
                 may_edit,
                 discussions,
                 follow,
+                solutions,
             })
         })
         .await?;

@@ -29,6 +29,9 @@ pub struct ProjectView {
     pub contact: Option<Contact>,
     /// Web addresses about the project (http or https only).
     pub links: Vec<String>,
+    /// The slugs of the solutions it is (confirmed, or suggested with enough
+    /// confidence); filled where a project is served whole (`with_solutions`).
+    pub solutions: Vec<String>,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -67,7 +70,26 @@ impl ProjectView {
                 .into_iter()
                 .filter(|l| l.starts_with("https://") || l.starts_with("http://"))
                 .collect(),
+            solutions: Vec::new(),
         }
+    }
+
+    /// Fills in the solutions of these views.
+    pub fn with_solutions(
+        conn: &mut crate::db::DbConnection,
+        views: &mut [ProjectView],
+    ) -> crate::error::AppResult<()> {
+        let ids: Vec<i32> = views.iter().map(|v| v.id).collect();
+        let mut links = crate::solutions::model::counting_links(conn, &ids)?;
+        for view in views {
+            view.solutions = links
+                .remove(&view.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| l.slug)
+                .collect();
+        }
+        Ok(())
     }
 
     /// Views for a list of projects whose cities are looked up in `cities`.

@@ -61,21 +61,41 @@ impl Thesaurus {
             if terms.len() < 2 {
                 continue;
             }
-            let index = thesaurus.concepts.len();
-            for (term_index, term) in terms.iter().enumerate() {
-                thesaurus
-                    .by_first_token
-                    .entry(term[0].clone())
-                    .or_default()
-                    .push((index, term_index));
-            }
-            thesaurus.concepts.push(Concept {
+            thesaurus.push(Concept {
                 id: id.trim().to_owned(),
                 label,
                 terms,
             });
         }
         thesaurus
+    }
+
+    /// A thesaurus of the given concepts (terms already analysed), for matching other
+    /// curated term lists the same way (the solution catalogue).
+    pub fn of(concepts: impl IntoIterator<Item = Concept>) -> Self {
+        let mut thesaurus = Thesaurus::default();
+        for concept in concepts {
+            thesaurus.push(concept);
+        }
+        thesaurus
+    }
+
+    fn push(&mut self, concept: Concept) {
+        let index = self.concepts.len();
+        for (term_index, term) in concept.terms.iter().enumerate() {
+            if let Some(first) = term.first() {
+                self.by_first_token
+                    .entry(first.clone())
+                    .or_default()
+                    .push((index, term_index));
+            }
+        }
+        self.concepts.push(concept);
+    }
+
+    /// The concept with this id.
+    pub fn concept(&self, id: &str) -> Option<&Concept> {
+        self.concepts.iter().find(|c| c.id == id)
     }
 
     pub fn len(&self) -> usize {

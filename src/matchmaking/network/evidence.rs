@@ -1,11 +1,11 @@
-//! Why two projects are comparable, in data: the programmes, concepts and distinctive
-//! words they share, the same theme, and how far along each is. `matchmaking::reasons`
+//! Why two projects are comparable, in data: the solutions both are, the programmes,
+//! concepts and distinctive words they share, the same theme, and how far along each is. `matchmaking::reasons`
 //! words it for the reader.
 
 use std::collections::HashSet;
 
 use super::vectors::{shared_features, Kind};
-use super::{Entry, Network};
+use super::{Entry, Network, SolutionName};
 use crate::projects::model::Stage;
 use crate::themes::Theme;
 
@@ -15,6 +15,8 @@ const REASON_MAX_SHARE: f32 = 0.05;
 /// Why two projects are comparable, in data; the HTTP layer words it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reason {
+    /// Both are these catalogue solutions: the strongest evidence, named first.
+    Solutions(Vec<SolutionName>),
     /// Both are about these thesaurus concepts (as the suggested project words them).
     Concepts(Vec<String>),
     /// Both take part in these named programmes.
@@ -31,23 +33,21 @@ pub enum Reason {
     Stopped,
 }
 
-fn stage_rank(stage: Stage) -> Option<u8> {
-    match stage {
-        Stage::Idea => Some(0),
-        Stage::Pilot => Some(1),
-        Stage::Running => Some(2),
-        Stage::Scaled => Some(3),
-        Stage::Stopped => None,
-    }
-}
-
 impl Network {
     /// Why `theirs` is comparable to `ours`, strongest evidence first.
     pub(super) fn reasons(&self, ours: &Entry, theirs: &Entry) -> Vec<Reason> {
         let common_limit = (self.live as f32 * REASON_MAX_SHARE).max(2.0) as u32;
         let mut shared: Vec<(f32, Kind, String)> = Vec::new();
+        let mut solutions: Vec<(f32, SolutionName)> = Vec::new();
         for (x, y) in shared_features(ours, theirs) {
             let kind = self.vocabulary.kinds[x.id as usize];
+            if kind == Kind::Solution {
+                let slug = &self.vocabulary.labels[x.id as usize];
+                if let Some(link) = theirs.input.solutions.iter().find(|l| &l.slug == slug) {
+                    solutions.push((x.weight * y.weight, link.name.clone()));
+                }
+                continue;
+            }
             let common = self.vocabulary.df[x.id as usize] > common_limit;
             if kind == Kind::Term && common {
                 continue;
@@ -70,24 +70,43 @@ impl Network {
                 .take(max)
                 .collect()
         };
-        // Each piece of evidence once: a word already said by a programme or concept
-        // ("Talking Traffic") is not repeated as a word ("talking", "traffic").
-        let programmes = pick(Kind::Programme, 2);
+        solutions.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let solutions: Vec<SolutionName> = solutions
+            .into_iter()
+            .map(|(_, name)| name)
+            .take(2)
+            .collect();
+        // Each piece of evidence once: a word already said by a solution, programme or
+        // concept ("Talking Traffic") is not repeated as a word ("talking", "traffic").
         let said = |text: &str, before: &[String]| {
             let text = text.to_lowercase();
             before.iter().any(|b| b.to_lowercase().contains(&text))
         };
-        let concepts: Vec<String> = pick(Kind::Concept, 4)
+        let solution_names: Vec<String> = solutions
+            .iter()
+            .flat_map(|n| [n.nl.clone(), n.en.clone()])
+            .collect();
+        let programmes: Vec<String> = pick(Kind::Programme, 3)
             .into_iter()
-            .filter(|c| !said(c, &programmes))
+            .filter(|p| !said(p, &solution_names))
+            .take(2)
+            .collect();
+        let programmes_said: Vec<String> =
+            programmes.iter().chain(&solution_names).cloned().collect();
+        let concepts: Vec<String> = pick(Kind::Concept, 5)
+            .into_iter()
+            .filter(|c| !said(c, &programmes_said))
             .take(3)
             .collect();
-        let named: Vec<String> = programmes.iter().chain(&concepts).cloned().collect();
+        let named: Vec<String> = programmes_said.iter().chain(&concepts).cloned().collect();
         let words: Vec<String> = pick(Kind::Term, 6)
             .into_iter()
             .filter(|w| !said(w, &named))
             .take(3)
             .collect();
+        if !solutions.is_empty() {
+            reasons.push(Reason::Solutions(solutions));
+        }
         if !programmes.is_empty() {
             reasons.push(Reason::Programmes(programmes));
         }
@@ -107,7 +126,7 @@ impl Network {
                 reasons.push(Reason::Stopped)
             }
             (Some(yours), Some(theirs_stage)) => {
-                if let (Some(y), Some(t)) = (stage_rank(yours), stage_rank(theirs_stage)) {
+                if let (Some(y), Some(t)) = (yours.rank(), theirs_stage.rank()) {
                     if y <= 1 && t >= 2 {
                         reasons.push(Reason::FurtherAlong {
                             theirs: theirs_stage,

@@ -12,6 +12,9 @@ use super::{Entry, Network, ProjectInput};
 /// says more than a shared word.
 const CONCEPT_WEIGHT: f32 = 2.0;
 const PROGRAMME_WEIGHT: f32 = 3.0;
+/// A solution the project is (confirmed by its city, or suggested from its subject) is
+/// the strongest evidence: it is what the pilot *is*, not a word it uses.
+const SOLUTION_WEIGHT: f32 = 4.0;
 const TERM_WEIGHT: f32 = 1.0;
 /// Words in the title count as this many occurrences.
 const TITLE_REPEAT: u32 = 3;
@@ -23,6 +26,7 @@ const LENGTH_SLOPE: f32 = 0.5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) enum Kind {
+    Solution,
     Concept,
     Programme,
     Term,
@@ -86,6 +90,8 @@ impl Vocabulary {
 /// A project's raw features before weighting: occurrences, and the first words used.
 pub(super) struct Analyzed {
     pub(super) counts: BTreeMap<u32, (u32, u32)>,
+    /// The link weight of each solution feature (see `SolutionLink::weight`).
+    solution_weights: HashMap<u32, f32>,
 }
 
 impl Network {
@@ -135,7 +141,17 @@ impl Network {
                 entry.0 += repeat;
             }
         }
-        Analyzed { counts }
+        let mut solution_weights = HashMap::new();
+        for link in &project.solutions {
+            let id = self.vocabulary.id(Kind::Solution, &link.slug, &link.slug);
+            let surface = self.vocabulary.surface(&link.slug);
+            counts.entry(id).or_insert((1, surface));
+            solution_weights.insert(id, link.weight.clamp(0.0, 1.0));
+        }
+        Analyzed {
+            counts,
+            solution_weights,
+        }
     }
 
     /// TF-IDF weights, not yet normalised, sorted by feature id.
@@ -149,6 +165,9 @@ impl Network {
                     // A concept named in the title (or often) is what the project is about.
                     Kind::Concept => CONCEPT_WEIGHT * (1.0 + (count as f32).ln()),
                     Kind::Programme => PROGRAMME_WEIGHT,
+                    Kind::Solution => {
+                        SOLUTION_WEIGHT * analyzed.solution_weights.get(&id).copied().unwrap_or(1.0)
+                    }
                     Kind::Term => TERM_WEIGHT * (1.0 + (count as f32).ln()),
                 };
                 Feature {

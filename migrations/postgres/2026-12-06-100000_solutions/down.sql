@@ -1,0 +1,3 @@
+DROP TABLE project_solution_events;
+DROP TABLE project_solutions;
+DROP TABLE solutions;
