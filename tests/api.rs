@@ -265,5 +265,18 @@ fn responses_carry_security_headers(app: &TestApp) {
         );
         assert!(res.header("referrer-policy").is_some(), "{path}");
         assert!(res.header("strict-transport-security").is_some(), "{path}");
+        assert!(
+            res.header("permissions-policy")
+                .is_some_and(|v| v.contains("camera=()")),
+            "{path}"
+        );
+        assert_eq!(
+            res.header("cross-origin-opener-policy"),
+            Some("same-origin")
+        );
+        assert_eq!(
+            res.header("cross-origin-resource-policy"),
+            Some("same-origin")
+        );
     }
 }

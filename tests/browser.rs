@@ -34,6 +34,8 @@ fn pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english(app: &TestApp) {
             "/themas",
             "/themas/living",
             "/wie-doet-wat",
+            "/oplossingen",
+            "/oplossingen/talking-traffic",
             "/netwerk",
             "/over",
             "/bestaat-niet",

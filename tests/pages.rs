@@ -25,13 +25,15 @@ specs! {
         pages_have_landmarks_a_title_and_one_h1,
         head_is_answered_like_get_without_a_body,
         every_page_names_a_site_icon_that_is_served,
+        every_page_describes_itself_in_its_language,
+        robots_txt_keeps_crawlers_on_public_pages,
         a_method_an_address_does_not_take_is_a_405_naming_those_it_does;
     plain:
         translation_catalogs_have_the_same_keys,
         templates_use_only_known_translation_keys;
 }
 
-const PAGES: [&str; 9] = [
+const PAGES: [&str; 11] = [
     "/",
     "/steden",
     "/steden/apeldoorn",
@@ -39,6 +41,8 @@ const PAGES: [&str; 9] = [
     "/themas",
     "/themas/mobility",
     "/wie-doet-wat",
+    "/oplossingen",
+    "/oplossingen/lora",
     "/over",
     "/projecten?city=delft&theme=environment",
 ];
@@ -266,6 +270,27 @@ fn every_page_names_a_site_icon_that_is_served(app: &TestApp) {
     let res = app.get_response("/static/favicon.svg");
     assert_eq!(res.status, 200);
     assert_eq!(res.header("content-type"), Some("image/svg+xml"));
+}
+
+fn every_page_describes_itself_in_its_language(app: &TestApp) {
+    for path in PAGES {
+        let html = page(app, path);
+        assert!(
+            html.contains("<meta name=\"description\" content=\"") && html.contains("op Stadsmaat"),
+            "{path}"
+        );
+    }
+    assert!(page(app, "/oplossingen?lang=en").contains("Solutions on Stadsmaat: the 40 G40 cities"));
+}
+
+fn robots_txt_keeps_crawlers_on_public_pages(app: &TestApp) {
+    let res = app.get_response("/robots.txt");
+    assert_eq!(res.status, 200);
+    assert!(res
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/plain")));
+    assert!(res.body.contains("User-agent: *") && res.body.contains("Disallow: /account"));
+    assert!(res.body.contains("Allow: /"));
 }
 
 fn head_is_answered_like_get_without_a_body(app: &TestApp) {

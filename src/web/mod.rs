@@ -40,6 +40,7 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
 
 pub fn page_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/taal/{lang}").route(get().to(switch_language)))
+        .service(web::resource("/robots.txt").route(get().to(robots)))
         .service(web::resource("/static/{path:.*}").route(get().to(assets::serve_asset)));
 }
 
@@ -108,6 +109,25 @@ struct SwitchLanguage {
 
 /// Sets the language cookie and returns to the page the visitor came from. Only local
 /// paths are followed, so the link cannot be abused as an open redirect.
+/// Crawlers are welcome on the public pages, not on personal, administrative or
+/// form pages, nor on the API (which has its own clients).
+async fn robots() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(
+            "User-agent: *\n\
+             Disallow: /account\n\
+             Disallow: /beheer\n\
+             Disallow: /meldingen\n\
+             Disallow: /inloggen\n\
+             Disallow: /registreren\n\
+             Disallow: /taal/\n\
+             Disallow: /api/\n\
+             Allow: /\n",
+        )
+}
+
 async fn switch_language(
     lang: web::Path<String>,
     query: web::Query<SwitchLanguage>,
@@ -153,6 +173,13 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "same-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
+        // No page needs the camera, the microphone or where someone is.
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ))
+        .add((header::CROSS_ORIGIN_OPENER_POLICY, "same-origin"))
+        .add((header::CROSS_ORIGIN_RESOURCE_POLICY, "same-origin"))
         // Browsers ignore it over plain http; behind https it keeps them there.
         .add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
 }
