@@ -17,6 +17,17 @@
 //!   divides by min(5, true partners) instead (as hit@5 does), ceiling 1. A line below
 //!   the table gives plain P@5 over only the cities with at least 5 true partners.
 //!
+//! **Members' judgments.** With `STADSMAAT_BENCH_JUDGMENTS=FILE` (what `stadsmaat
+//! judgments` writes: `a`, `b`, verdict `yes`/`no`/`disputed`, answers) the same systems
+//! are also measured on the pairs the cities judged, in a section of its own, beside
+//! (never mixed into) the own ground truth: hit@5 over the projects with a pair judged
+//! comparable (judged-yes suggestions in the top 5 / min(5, judged-yes)), and precision@5
+//! over judged suggestions (of the top-5 suggestions that carry a verdict, the share
+//! judged comparable). Pairs are directed (the project whose page it was, the
+//! suggestion); disputed pairs and projects the inventory lacks (`id:N`, made on the
+//! platform) are left out and counted. The network is measured as it computes, without
+//! the answers applied: they would grade themselves.
+//!
 //! The baseline is BM25 more-like-this over raw title + description (an in-RAM tantivy
 //! index, tantivy's "default" tokenizer, no Dutch analysis, no thesaurus; name-only
 //! projects keep the text as given). A project's query is the Should-disjunction of its
@@ -104,6 +115,16 @@ impl Corpus {
             inventory,
             city_ids,
         })
+    }
+
+    /// Inventory index by report number (`source_ref`), as the judged files name projects.
+    fn index_by_ref(&self) -> HashMap<&str, usize> {
+        self.inventory
+            .projects
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.source_ref.as_str(), i))
+            .collect()
     }
 
     fn city_inputs(&self) -> Vec<CityInput> {
@@ -425,13 +446,7 @@ impl Truth {
 }
 
 fn load_truth(corpus: &Corpus) -> BenchResult<Truth> {
-    let index: HashMap<&str, usize> = corpus
-        .inventory
-        .projects
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.source_ref.as_str(), i))
-        .collect();
+    let index = corpus.index_by_ref();
     let mut similar: HashMap<usize, HashSet<usize>> = HashMap::new();
     let pairs = std::fs::read_to_string("data/eval/similar-pairs.tsv")?;
     for line in pairs.lines().skip(1) {
@@ -523,6 +538,129 @@ fn evaluate(matcher: &dyn Matcher, truth: &Truth) -> Quality {
         partner_p5_full: full_sum / f64::from(full_cities.max(1)),
         worst_cities: per_city,
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The members' judgments
+
+/// Judged pairs, by the inventory index of the project whose suggestion was judged.
+#[derive(Default)]
+struct Judgments {
+    yes: HashMap<usize, HashSet<usize>>,
+    no: HashMap<usize, HashSet<usize>>,
+    pairs: usize,
+    disputed: usize,
+    /// Pairs naming a project the inventory lacks.
+    skipped: usize,
+}
+
+fn load_judgments(corpus: &Corpus, path: &str) -> BenchResult<Judgments> {
+    let index = corpus.index_by_ref();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("STADSMAAT_BENCH_JUDGMENTS={path}: {e}"))?;
+    let mut judgments = Judgments::default();
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [a, b, verdict, ..] = fields[..] else {
+            return Err(format!("{path}: not a judged pair: {line:?}").into());
+        };
+        judgments.pairs += 1;
+        let (Some(&a), Some(&b)) = (index.get(a), index.get(b)) else {
+            judgments.skipped += 1;
+            continue;
+        };
+        match verdict {
+            "yes" => judgments.yes.entry(a).or_default().insert(b),
+            "no" => judgments.no.entry(a).or_default().insert(b),
+            "disputed" => {
+                judgments.disputed += 1;
+                continue;
+            }
+            other => return Err(format!("{path}: unknown verdict {other:?}").into()),
+        };
+    }
+    Ok(judgments)
+}
+
+struct JudgedQuality {
+    system: String,
+    hit5: f64,
+    precision5: f64,
+    /// Judged suggestions among the top 5 of the judged projects: what precision
+    /// rests on.
+    judged_in_top5: usize,
+}
+
+fn evaluate_judged(matcher: &dyn Matcher, judgments: &Judgments) -> JudgedQuality {
+    let mut hit_sum = 0.0;
+    for (&project, yes) in &judgments.yes {
+        let top = matcher.similar(project, 5);
+        let hits = top.iter().filter(|p| yes.contains(p)).count();
+        hit_sum += hits as f64 / yes.len().min(5) as f64;
+    }
+    let projects: HashSet<usize> = judgments
+        .yes
+        .keys()
+        .chain(judgments.no.keys())
+        .copied()
+        .collect();
+    let (mut judged, mut right) = (0, 0);
+    for project in projects {
+        for suggestion in matcher.similar(project, 5) {
+            if judgments
+                .yes
+                .get(&project)
+                .is_some_and(|y| y.contains(&suggestion))
+            {
+                judged += 1;
+                right += 1;
+            } else if judgments
+                .no
+                .get(&project)
+                .is_some_and(|n| n.contains(&suggestion))
+            {
+                judged += 1;
+            }
+        }
+    }
+    JudgedQuality {
+        system: matcher.name().to_owned(),
+        hit5: hit_sum / judgments.yes.len().max(1) as f64,
+        precision5: f64::from(right) / f64::from(judged.max(1)),
+        judged_in_top5: judged as usize,
+    }
+}
+
+fn print_judged(path: &str, systems: &[&dyn Matcher], judgments: &Judgments) {
+    heading("Quality on the members' judgments");
+    let yes: usize = judgments.yes.values().map(HashSet::len).sum();
+    let no: usize = judgments.no.values().map(HashSet::len).sum();
+    println!(
+        "{path}: {} judged pairs — {yes} comparable, {no} not, {} disputed (left out), {} \
+         naming a project the inventory lacks (left out). hit@5 over the {} projects with a \
+         pair judged comparable; precision@5 over the judged suggestions in the top 5.\n",
+        judgments.pairs,
+        judgments.disputed,
+        judgments.skipped,
+        judgments.yes.len()
+    );
+    let mut table = Table::new(&[
+        "system",
+        "hit@5 (judged)",
+        "precision@5 (judged)",
+        "judged in top 5",
+    ]);
+    for system in systems {
+        let q = evaluate_judged(*system, judgments);
+        table.row(vec![
+            q.system,
+            format!("{:.3}", q.hit5),
+            format!("{:.3}", q.precision5),
+            q.judged_in_top5.to_string(),
+        ]);
+    }
+    table.print();
+    println!();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1232,6 +1370,9 @@ fn main() -> BenchResult<()> {
     heading("Solution linking on the G40 corpus");
     let linking = solution_linking(&corpus)?;
     linking.print();
+    if let Ok(path) = std::env::var("STADSMAAT_BENCH_JUDGMENTS") {
+        print_judged(&path, &systems, &load_judgments(&corpus, &path)?);
+    }
     if std::env::var("STADSMAAT_BENCH").as_deref() == Ok("quality") {
         heading("README table");
         quality_table(&qualities, &truth, 2).print();

@@ -1,5 +1,5 @@
 //! The `stadsmaat` command: `serve` (the default), `import`, `reindex`, `user create`,
-//! `backup` and `restore`.
+//! `backup`, `restore` and `judgments`.
 //! Thin: it parses the command line and calls into the library.
 
 use std::io::IsTerminal;
@@ -138,6 +138,13 @@ enum Command {
         /// The archive `stadsmaat backup` wrote.
         file: PathBuf,
     },
+    /// Write the members' answers on suggested comparable pilots as judged pairs (TSV:
+    /// a, b, verdict, answers; projects by report number, or id:N), for the evaluation
+    /// (the matchmaking bench reads it from STADSMAAT_BENCH_JUDGMENTS).
+    Judgments {
+        /// The file to write; standard output without it.
+        file: Option<PathBuf>,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -216,6 +223,7 @@ fn main() -> ExitCode {
             Command::Restore { file } => {
                 stadsmaat::backup::restore(&config, &file).map(|report| println!("{report}"))
             }
+            Command::Judgments { file } => judgments(config, file.as_deref()),
             Command::User {
                 command:
                     UserCommand::Create {
@@ -314,6 +322,33 @@ fn digest(config: Config, dry_run: bool, at: Option<&str>) -> Result<(), String>
     };
     let report = stadsmaat::digest::cli::run(&config, at, dry_run)?;
     println!("{report}");
+    Ok(())
+}
+
+fn judgments(config: Config, file: Option<&std::path::Path>) -> Result<(), String> {
+    let db = stadsmaat::app::open_database(&config)?;
+    let mut conn = db.connection().map_err(|e| e.to_string())?;
+    let pairs =
+        stadsmaat::matchmaking::feedback::judged_pairs(&mut conn).map_err(|e| e.to_string())?;
+    let write = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(out);
+        stadsmaat::matchmaking::feedback::write_tsv(&pairs, &mut out)?;
+        std::io::Write::flush(&mut out)
+    };
+    match file {
+        Some(path) => {
+            let mut out = std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write(&mut out).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("{} judged pairs written to {}", pairs.len(), path.display());
+        }
+        None => {
+            write(&mut std::io::stdout().lock())
+                .map_err(|e| format!("cannot write the judged pairs: {e}"))?;
+            // Standard output is the file itself; the count goes beside it.
+            eprintln!("{} judged pairs", pairs.len());
+        }
+    }
     Ok(())
 }
 

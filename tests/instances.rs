@@ -27,16 +27,7 @@ fn search_total(app: &TestApp, q: &str) -> u64 {
 }
 
 fn similar_ids(app: &TestApp, id: i64) -> Vec<i64> {
-    let (status, body) = app.get_json(&format!("/api/v1/projects/{id}/similar?limit=5"));
-    assert_eq!(status, 200, "{body}");
-    body["results"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|s| s["project"]["id"].as_i64())
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::support::fixtures::similar_ids(app, id, 5)
 }
 
 /// Waits for `check` on the other instance, printing how long it took; its followers

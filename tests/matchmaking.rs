@@ -1,13 +1,16 @@
 //! Matchmaking: comparable pilots in other cities and partner cities, each with reasons,
-//! on the project and city pages, in the API and on the network map — and current
-//! without a restart when projects change.
+//! on the project and city pages, in the API and on the network map — current without a
+//! restart when projects change, right away on the page after a save, and taught by the
+//! cities' answers to "Is dit vergelijkbaar?".
 
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::specs;
-use crate::support::{assert_api_error, poll, TestApp};
+use crate::support::fixtures::{self, edit_fields, post_fields, signed_in, signed_in_as, with};
+use crate::support::session::Session;
+use crate::support::{assert_api_error, poll, Response, TestApp};
 
 specs![
     shared:
@@ -21,10 +24,22 @@ specs![
         reasons_follow_the_requested_language,
         project_page_shows_comparable_pilots_elsewhere,
         city_page_shows_partner_cities_with_reasons,
-        network_page_draws_every_city_on_the_map_with_a_text_alternative;
+        network_page_draws_every_city_on_the_map_with_a_text_alternative,
+        visitors_see_no_answer_form_but_a_sign_in_link;
     fresh:
         imported_project_changes_suggestions_without_restart,
         many_changes_rebuild_the_network_from_the_database,
+        a_member_answers_on_a_suggestion_and_answering_again_replaces_the_answer,
+        a_no_from_the_projects_own_city_removes_the_suggestion_for_everyone,
+        a_no_from_another_city_leaves_the_suggestion_shown,
+        a_yes_moves_a_suggestion_up,
+        strangers_cannot_answer_and_nothing_is_stored,
+        bad_answers_are_refused_with_a_clear_error_and_nothing_is_stored,
+        administrators_see_the_disputed_suggestions_and_others_do_not,
+        answers_are_exported_as_judged_pairs,
+        the_data_export_holds_ones_answers,
+        the_page_after_saving_a_new_project_lists_its_comparable_pilots,
+        the_page_after_editing_a_project_lists_its_new_comparable_pilots,
 ];
 
 fn project_id(app: &TestApp, source_ref: &str) -> i64 {
@@ -294,5 +309,350 @@ fn many_changes_rebuild_the_network_from_the_database(app: &mut TestApp) {
             .as_str()
             .is_some_and(|s| s.starts_with("40.2"))),
         "the rebuilt network holds the new projects: {suggested:?}"
+    );
+}
+
+// ---- "Is dit vergelijkbaar?" ----------------------------------------------------------
+
+/// All of a project's comparable pilots (the network keeps 20), best first.
+fn similar_ids(app: &TestApp, project: i64) -> Vec<i64> {
+    fixtures::similar_ids(app, project, 20)
+}
+
+/// A signed-in member of `city`.
+fn member_of<'a>(app: &'a TestApp, email: &str, city: &str) -> Session<'a> {
+    signed_in_as(app, email, &["--city", city])
+}
+
+/// Answers "Is dit vergelijkbaar?" on `suggestion` of `project` as the page's form does.
+fn answer(session: &Session, project: i64, suggestion: i64, verdict: &str, why: &str) -> Response {
+    session.post(
+        &format!("/projecten/{project}/vergelijkbaar"),
+        &[
+            ("suggestion", &suggestion.to_string()),
+            ("verdict", verdict),
+            ("why", why),
+        ],
+    )
+}
+
+fn answered(session: &Session, project: i64, suggestion: i64, verdict: &str, why: &str) {
+    let res = answer(session, project, suggestion, verdict, why);
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        res.header("location"),
+        Some(format!("/projecten/{project}#vergelijkbaar").as_str())
+    );
+}
+
+/// `stadsmaat judgments` on the app's database: the TSV it writes.
+fn judgments(app: &TestApp) -> String {
+    let out = app.command().arg("judgments").output().expect("judgments");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+const NO_JUDGMENTS: &str = "a\tb\tverdict\tanswers\n";
+
+fn visitors_see_no_answer_form_but_a_sign_in_link(app: &TestApp) {
+    let id = project_id(app, "6.3");
+    let (status, html) = app.get(&format!("/projecten/{id}"));
+    assert_eq!(status, 200);
+    assert!(!html.contains("name=\"verdict\""), "no answer form");
+    assert!(
+        html.contains("href=\"/inloggen?terug=%2Fprojecten%2F"),
+        "a sign-in link back to the page"
+    );
+}
+
+fn a_member_answers_on_a_suggestion_and_answering_again_replaces_the_answer(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let arnhem = project_id(app, "7.7");
+    let member = member_of(app, "lid@breda.nl", "breda");
+    let page = member.get(&format!("/projecten/{project}")).body;
+    assert!(
+        page.contains("Is dit vergelijkbaar?"),
+        "a form per suggestion"
+    );
+    assert!(page.contains(&format!("name=\"suggestion\" value=\"{arnhem}\"")));
+    answered(&member, project, arnhem, "ja", "Beide Talking Traffic");
+    let page = member.get(&format!("/projecten/{project}")).body;
+    assert!(page.contains("Uw antwoord: Ja"), "the answer is shown");
+    assert!(page.contains("value=\"Beide Talking Traffic\""));
+    answered(&member, project, arnhem, "nee", "");
+    let page = member.get(&format!("/projecten/{project}")).body;
+    assert!(page.contains("Uw antwoord: Nee"), "replaced");
+    assert_eq!(
+        judgments(app),
+        format!("{NO_JUDGMENTS}6.3\t7.7\tno\tyes=0 no=1\n"),
+        "one answer per person and pair"
+    );
+}
+
+fn a_no_from_the_projects_own_city_removes_the_suggestion_for_everyone(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let arnhem = project_id(app, "7.7");
+    assert!(similar_ids(app, project).contains(&arnhem));
+    let apeldoorn = member_of(app, "lid@apeldoorn.nl", "apeldoorn");
+    answered(&apeldoorn, project, arnhem, "nee", "Wij doen iets anders");
+    assert!(
+        !similar_ids(app, project).contains(&arnhem),
+        "gone from the API at once"
+    );
+    let (_, page) = app.get(&format!("/projecten/{project}"));
+    assert!(
+        !page.contains(&format!("href=\"/projecten/{arnhem}\"")),
+        "gone from the page for visitors"
+    );
+    let (_, listed) = app.get_json(&format!("/api/v1/projects/{project}/similar"));
+    assert_eq!(
+        listed["results"].as_array().map(Vec::len),
+        Some(5),
+        "the next suggestion takes its place"
+    );
+}
+
+fn a_no_from_another_city_leaves_the_suggestion_shown(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let arnhem = project_id(app, "7.7");
+    let breda = member_of(app, "lid@breda.nl", "breda");
+    answered(&breda, project, arnhem, "nee", "");
+    assert!(similar_ids(app, project).contains(&arnhem));
+}
+
+fn a_yes_moves_a_suggestion_up(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let (_, before) = app.get_json(&format!("/api/v1/projects/{project}/similar?limit=20"));
+    let list = before["results"].as_array().cloned().unwrap_or_default();
+    let score = |i: usize| list[i]["score"].as_f64().expect("score");
+    // The first suggestion that one "ja" (a lift of 15 %) takes past the one above it.
+    let rank = (1..list.len())
+        .find(|&i| score(i) * 1.15 > score(i - 1) * 1.001)
+        .expect("two suggestions of about the same strength");
+    let lifted = list[rank]["project"]["id"].as_i64().expect("id");
+    let member = member_of(app, "lid@breda.nl", "breda");
+    answered(&member, project, lifted, "ja", "");
+    let after = similar_ids(app, project);
+    let now = after
+        .iter()
+        .position(|&id| id == lifted)
+        .expect("still listed");
+    assert!(now < rank, "from {rank} to {now}: {after:?}");
+}
+
+fn strangers_cannot_answer_and_nothing_is_stored(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let arnhem = project_id(app, "7.7");
+    let visitor = Session::new(app);
+    assert_eq!(answer(&visitor, project, arnhem, "ja", "").status, 401);
+    let without_city = signed_in(app, "zonder@stad.nl", false);
+    let page = without_city.get(&format!("/projecten/{project}")).body;
+    assert!(!page.contains("name=\"verdict\""), "no form without a city");
+    assert_eq!(answer(&without_city, project, arnhem, "ja", "").status, 403);
+    let member = member_of(app, "lid@breda.nl", "breda");
+    let forged = member.post_raw(
+        &format!("/projecten/{project}/vergelijkbaar"),
+        &[("suggestion", &arnhem.to_string()), ("verdict", "ja")],
+        &[],
+    );
+    assert_eq!(forged.status, 403, "without the form token");
+    assert_eq!(judgments(app), NO_JUDGMENTS);
+}
+
+fn bad_answers_are_refused_with_a_clear_error_and_nothing_is_stored(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let arnhem = project_id(app, "7.7");
+    let own = project_id(app, "6.12");
+    let member = member_of(app, "lid@breda.nl", "breda");
+    let unknown = answer(&member, 999_999, arnhem, "ja", "");
+    assert_eq!(unknown.status, 404, "unknown project");
+    let not_suggested = answer(&member, project, own, "ja", "");
+    assert_eq!(not_suggested.status, 400);
+    assert!(
+        not_suggested.body.contains("not suggested"),
+        "{}",
+        not_suggested.body
+    );
+    let long = answer(&member, project, arnhem, "ja", &"x".repeat(501));
+    assert_eq!(long.status, 400);
+    assert!(long.body.contains("at most 500"), "{}", long.body);
+    assert_eq!(
+        answer(&member, project, arnhem, "misschien", "").status,
+        400
+    );
+    assert_eq!(judgments(app), NO_JUDGMENTS);
+}
+
+fn administrators_see_the_disputed_suggestions_and_others_do_not(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let list = similar_ids(app, project);
+    let (rejected, split, agreed) = (list[0], list[1], list[2]);
+    let apeldoorn = member_of(app, "lid@apeldoorn.nl", "apeldoorn");
+    let breda = member_of(app, "lid@breda.nl", "breda");
+    let zwolle = member_of(app, "lid@zwolle.nl", "zwolle");
+    answered(
+        &apeldoorn,
+        project,
+        rejected,
+        "nee",
+        "Ander soort kruispunten",
+    );
+    answered(&breda, project, split, "ja", "");
+    answered(&zwolle, project, split, "nee", "Te algemeen");
+    answered(&zwolle, project, agreed, "ja", "");
+    assert_eq!(breda.get("/beheer/suggesties").status, 403);
+    let admin = signed_in(app, "beheer@example.nl", true);
+    let page = admin.get("/beheer/suggesties");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Ander soort kruispunten"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Afgewezen door Apeldoorn"));
+    assert!(page
+        .body
+        .contains(&format!("href=\"/projecten/{rejected}\"")));
+    assert!(page.body.contains("Te algemeen"));
+    assert!(page.body.contains(&format!("href=\"/projecten/{split}\"")));
+    let third = agreed;
+    assert!(
+        !page.body.contains(&format!("href=\"/projecten/{third}\"")),
+        "agreement is no dispute"
+    );
+    assert!(admin
+        .get("/beheer")
+        .body
+        .contains("href=\"/beheer/suggesties\""));
+}
+
+fn answers_are_exported_as_judged_pairs(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let arnhem = project_id(app, "7.7");
+    let breda = member_of(app, "lid@breda.nl", "breda");
+    let zwolle = member_of(app, "lid@zwolle.nl", "zwolle");
+    answered(&breda, project, arnhem, "ja", "");
+    answered(&zwolle, project, arnhem, "ja", "");
+    let file = app.data_dir().join("judged.tsv");
+    let out = app
+        .command()
+        .arg("judgments")
+        .arg(&file)
+        .output()
+        .expect("judgments");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 judged pairs"));
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("written"),
+        format!("{NO_JUDGMENTS}6.3\t7.7\tyes\tyes=2 no=0\n")
+    );
+}
+
+fn the_data_export_holds_ones_answers(app: &mut TestApp) {
+    let project = project_id(app, "6.3");
+    let arnhem = project_id(app, "7.7");
+    let member = member_of(app, "lid@breda.nl", "breda");
+    answered(&member, project, arnhem, "ja", "Zelfde programma");
+    let export: Value = serde_json::from_str(&member.get("/account/gegevens").body).expect("JSON");
+    let answers = &export["similarity_answers"];
+    assert_eq!(answers[0]["project_id"], project);
+    assert_eq!(answers[0]["suggested_id"], arnhem);
+    assert_eq!(answers[0]["comparable"], true);
+    assert_eq!(answers[0]["why"], "Zelfde programma");
+}
+
+// ---- right away after a save ------------------------------------------------------
+
+/// The projects listed under "Vergelijkbare pilots elders" on a page.
+fn listed_pilots(page: &str) -> Vec<String> {
+    let section = page
+        .split("id=\"vergelijkbaar\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("the comparable-pilots section");
+    section
+        .split("class=\"card-title\" lang=\"nl\"><a href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect()
+}
+
+fn parking_pilots(app: &TestApp) -> Vec<String> {
+    ["6.12", "11.4", "20.1", "39.1", "34.17", "10.12"]
+        .iter()
+        .map(|r| format!("/projecten/{}", project_id(app, r)))
+        .collect()
+}
+
+fn the_page_after_saving_a_new_project_lists_its_comparable_pilots(app: &mut TestApp) {
+    let editor = signed_in_as(app, "redactie@zwolle.nl", &["--city", "zwolle", "--editor"]);
+    let saved = editor.post(
+        "/projecten/nieuw",
+        &[
+            ("title", "Parkeersensoren in de binnenstad"),
+            (
+                "description",
+                "Zwolle legt parkeersensoren in de parkeervakken van de binnenstad. \
+                 Automobilisten zien via een app en borden waar een vrije parkeerplaats is, \
+                 zodat er minder zoekverkeer is.",
+            ),
+            ("theme", "mobility"),
+            ("stage", "pilot"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let landing = saved.header("location").expect("redirect").to_owned();
+    assert!(landing.starts_with("/projecten/"), "{landing}");
+    let page = editor.get(&landing);
+    assert_eq!(page.status, 200);
+    assert!(
+        !page
+            .body
+            .contains("Er zijn nog geen vergelijkbare projecten"),
+        "the first page already has them"
+    );
+    let listed = listed_pilots(&page.body);
+    let parking = parking_pilots(app);
+    assert!(
+        listed.iter().any(|p| parking.contains(p)),
+        "parking pilots among {listed:?}"
+    );
+}
+
+fn the_page_after_editing_a_project_lists_its_new_comparable_pilots(app: &mut TestApp) {
+    // Zwolle's first project, rewritten into a parking-sensor pilot.
+    let id = {
+        let (_, body) = app.get_json("/api/v1/projects?city=zwolle");
+        body["results"][0]["id"].as_i64().expect("a Zwolle project")
+    };
+    let editor = signed_in_as(app, "redactie@zwolle.nl", &["--city", "zwolle", "--editor"]);
+    let fields = with(
+        &edit_fields(&editor, id),
+        &[
+            ("title", "Parkeersensoren"),
+            (
+                "description",
+                "Sensoren in parkeervakken melden of een parkeerplaats vrij is; een app wijst \
+                 automobilisten de weg naar een vrije parkeerplek.",
+            ),
+            ("theme", "mobility"),
+        ],
+    );
+    let saved = post_fields(&editor, &format!("/projecten/{id}/bewerken"), &fields);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = editor.get(saved.header("location").expect("redirect"));
+    let listed = listed_pilots(&page.body);
+    let parking = parking_pilots(app);
+    assert!(
+        listed.iter().any(|p| parking.contains(p)),
+        "parking pilots among {listed:?}"
     );
 }

@@ -1,6 +1,7 @@
 //! The AVG rights of a signed-in user: everything stored about them as a JSON download
 //! (account, sessions, trusted browsers, projects, forum posts, follows, notifications,
-//! pools, mail), and deleting the account (never the last administrator's).
+//! pools, mail, answers on suggestions), and deleting the account (never the last
+//! administrator's).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -55,6 +56,8 @@ struct Participation {
     pool_memberships: Vec<(String, String, NaiveDateTime)>,
     pages_opened: Vec<(String, i32, NaiveDateTime)>,
     digests: Vec<(String, NaiveDateTime, i32)>,
+    /// "Is dit vergelijkbaar?": the answers on suggested comparable pilots.
+    similarity_answers: Vec<crate::matchmaking::feedback::ExportedAnswer>,
 }
 
 #[derive(Serialize, Queryable)]
@@ -173,6 +176,7 @@ impl Participation {
                 .order(digests::sent_at)
                 .select((digests::week, digests::sent_at, digests::items))
                 .load(conn)?,
+            similarity_answers: crate::matchmaking::feedback::of_user(conn, user_id)?,
         })
     }
 }

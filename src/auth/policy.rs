@@ -52,6 +52,9 @@ pub enum Action {
     ManageOwnAccount,
     /// Start a discussion, reply, flag a post, follow things: anyone signed in.
     TakePart,
+    /// Say whether a suggested comparable pilot is comparable: members of a city (the
+    /// civil servants whose judgement the matchmaking learns from).
+    JudgeSuggestion,
     /// Edit or delete a post written by `author_id`: its author only.
     ChangePost { author_id: Option<i32> },
     /// Mark a reply as the answer of a thread started by `thread_author_id`.
@@ -117,6 +120,7 @@ impl SessionUser {
                 self.edits_city(city_id)
             }
             Action::TakePart => true,
+            Action::JudgeSuggestion => self.city_id.is_some(),
             Action::MarkAnswer { thread_author_id } => {
                 thread_author_id == Some(self.id) || self.moderates()
             }
@@ -155,6 +159,9 @@ fn refusal(action: Action) -> &'static str {
         Action::ManageDomains | Action::ReadAuditLog => "only administrators may do this",
         Action::ManageOwnAccount => "sign in to manage your account",
         Action::TakePart => "sign in to take part",
+        Action::JudgeSuggestion => {
+            "only members of a city judge suggestions; ask to join your city first"
+        }
         Action::ChangePost { .. } => "only its author may change a post",
         Action::MarkAnswer { .. } => {
             "only the one who started the discussion or a moderator may mark the answer"
@@ -270,6 +277,15 @@ mod tests {
             !admin.may(Action::RecordAdoption { city_id: 7 }),
             "not even for the office"
         );
+    }
+
+    #[test]
+    fn members_of_a_city_judge_suggestions_and_people_without_one_do_not() {
+        let member = user(1, Some((7, CityRole::Member)), SiteRole::None);
+        assert!(member.may(Action::JudgeSuggestion));
+        assert!(!user(2, None, SiteRole::None).may(Action::JudgeSuggestion));
+        assert!(!user(3, None, SiteRole::Moderator).may(Action::JudgeSuggestion));
+        assert!(user(4, None, SiteRole::Admin).may(Action::JudgeSuggestion));
     }
 
     #[test]

@@ -522,3 +522,20 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    similarity_answers (project_id, suggested_id, user_id) {
+        project_id -> Integer,
+        suggested_id -> Integer,
+        user_id -> Integer,
+        comparable -> Bool,
+        why -> Text,
+        answered_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(similarity_answers -> users (user_id));
+// Pairwise, so these lines stand apart from the list above.
+diesel::allow_tables_to_appear_in_same_query!(similarity_answers, users);
+diesel::allow_tables_to_appear_in_same_query!(similarity_answers, projects);
+diesel::allow_tables_to_appear_in_same_query!(similarity_answers, cities);

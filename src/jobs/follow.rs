@@ -40,6 +40,36 @@ pub trait Follower: Send + Sync + 'static {
     }
 }
 
+/// The change-log position a follower's derived data reflects, for requests that wait
+/// for their own change: the page after saving a project shows that project's
+/// suggestions, not the state from before the save.
+pub struct Progress(tokio::sync::watch::Sender<i64>);
+
+impl Progress {
+    pub fn new(at: i64) -> Self {
+        Progress(tokio::sync::watch::Sender::new(at))
+    }
+
+    /// Stands at `at` now (lower after a rebuild on a replaced database).
+    pub fn set(&self, at: i64) {
+        self.0.send_replace(at);
+    }
+
+    /// Whether change `seq` is reflected.
+    pub fn reached(&self, seq: i64) -> bool {
+        *self.0.borrow() >= seq
+    }
+
+    /// Waits until change `seq` is reflected, at most `within`; whether it is.
+    pub async fn wait_for(&self, seq: i64, within: Duration) -> bool {
+        let mut progress = self.0.subscribe();
+        let reached = async move { progress.wait_for(|&at| at >= seq).await.is_ok() };
+        actix_web::rt::time::timeout(within, reached)
+            .await
+            .unwrap_or(false)
+    }
+}
+
 pub struct FollowJob {
     follower: Arc<dyn Follower>,
     db: Database,
@@ -224,5 +254,33 @@ impl Job for DurableJob {
 
     fn interval(&self) -> Duration {
         POLL
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_waiter_wakes_when_the_position_reaches_its_change_and_gives_up_after_its_time() {
+        let progress = Arc::new(Progress::new(10));
+        assert!(progress.reached(10) && !progress.reached(11));
+        actix_web::rt::System::new().block_on(async {
+            let mover = progress.clone();
+            let moved = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                mover.set(12);
+            });
+            let started = Instant::now();
+            assert!(progress.wait_for(12, Duration::from_secs(5)).await);
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "woken, not timed out"
+            );
+            let _ = moved.join();
+            let started = Instant::now();
+            assert!(!progress.wait_for(13, Duration::from_millis(100)).await);
+            assert!(started.elapsed() >= Duration::from_millis(100));
+        });
     }
 }

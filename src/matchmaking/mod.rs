@@ -2,9 +2,12 @@
 //! civil servant can check at a glance. `network` computes (in memory, derived from the
 //! database at start, kept current by following the change log and rebuilt from the
 //! database once many projects changed);
-//! `reasons` words the evidence; `api` and `pages` show it; `map` draws the network.
+//! `reasons` words the evidence; `api` and `pages` show it; `map` draws the network;
+//! `feedback` applies the cities' answers on the suggestions and `judge` takes them.
 
 pub mod api;
+pub mod feedback;
+pub mod judge;
 pub mod map;
 pub mod network;
 pub mod pages;
@@ -13,6 +16,7 @@ pub mod view;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 use diesel::prelude::*;
 
@@ -21,7 +25,7 @@ use crate::cities::model::City;
 use crate::db::schema::{city_programmes, programmes};
 use crate::db::{Database, DbConnection};
 use crate::error::{AppError, AppResult};
-use crate::jobs::follow::Follower;
+use crate::jobs::follow::{Follower, Progress};
 use crate::projects::model::Project;
 use crate::search::thesaurus::Thesaurus;
 pub use network::{
@@ -31,6 +35,11 @@ pub use network::{
 /// Largest `limit` for similar projects and partner cities.
 pub const MAX_LIMIT: i64 = network::KEEP as i64;
 
+/// How long saving a project waits for its own suggestions before the page it lands on
+/// says they are being computed: the network takes in one project in milliseconds, so
+/// this is only reached under a burst (an import) or a rebuild.
+pub const SAVE_WAIT: Duration = Duration::from_secs(2);
+
 /// The live network, shared by all workers.
 pub struct Matchmaking {
     network: RwLock<Network>,
@@ -39,6 +48,9 @@ pub struct Matchmaking {
     rebuild_pending: AtomicBool,
     /// The change-log position the network has taken in.
     position: AtomicI64,
+    /// The position the network's content reflects: behind `position` while changes are
+    /// left to a pending rebuild.
+    applied: Progress,
 }
 
 impl Matchmaking {
@@ -51,7 +63,27 @@ impl Matchmaking {
             network: RwLock::new(network),
             rebuild_pending: AtomicBool::new(false),
             position: AtomicI64::new(position),
+            applied: Progress::new(position),
         }))
+    }
+
+    /// Whether the suggestions reflect change `seq` of the log.
+    pub fn reflects(&self, seq: i64) -> bool {
+        self.applied.reached(seq)
+    }
+
+    /// Waits until the suggestions reflect change `seq`, at most `within`; whether they
+    /// do.
+    pub async fn wait_for(&self, seq: i64, within: Duration) -> bool {
+        self.applied.wait_for(seq, within).await
+    }
+
+    /// Stands at `through`; the content reflects it unless a rebuild is still to come.
+    fn advance(&self, through: i64) {
+        self.position.store(through, Ordering::Release);
+        if !self.rebuild_pending.load(Ordering::Acquire) {
+            self.applied.set(through);
+        }
     }
 
     pub fn read(&self) -> AppResult<RwLockReadGuard<'_, Network>> {
@@ -96,7 +128,7 @@ impl Follower for Matchmaking {
             .collect();
         let cities_changed = records.iter().any(|(k, _)| *k == Kind::City);
         if project_ids.is_empty() && !cities_changed {
-            self.position.store(through, Ordering::Release);
+            self.advance(through);
             return Ok(());
         }
         if self.rebuild_pending.load(Ordering::Acquire)
@@ -124,7 +156,8 @@ impl Follower for Matchmaking {
         for input in rows {
             network.upsert(input);
         }
-        self.position.store(through, Ordering::Release);
+        drop(network);
+        self.advance(through);
         Ok(())
     }
 
@@ -150,6 +183,7 @@ impl Follower for Matchmaking {
         let old = std::mem::replace(&mut *self.write()?, fresh);
         drop(old);
         self.position.store(head, Ordering::Release);
+        self.applied.set(head);
         Ok(())
     }
 }
@@ -241,9 +275,11 @@ pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
         .service(web::resource("/cities/{slug}/partners").route(get().to(api::partner_cities)));
 }
 
-/// `/netwerk`
+/// `/netwerk`, the answers on suggestions and `/beheer/suggesties`.
 pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
     use crate::web::get;
     use actix_web::web;
-    cfg.service(web::resource("/netwerk").route(get().to(pages::show_network)));
+    cfg.service(web::resource("/netwerk").route(get().to(pages::show_network)))
+        .service(web::resource("/projecten/{id}/vergelijkbaar").route(web::post().to(judge::judge)))
+        .service(web::resource("/beheer/suggesties").route(get().to(judge::show_disputed)));
 }

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::feedback;
+use super::network::KEEP;
 use super::reasons::{ReasonView, Wording};
 use super::Matchmaking;
 use crate::cities::model::CityRef;
@@ -41,7 +43,8 @@ fn project_views(conn: &mut DbConnection, ids: &[i32]) -> AppResult<HashMap<i32,
     Ok(views.into_iter().map(|v| (v.id, v)).collect())
 }
 
-/// The comparable projects of other cities for a project that exists.
+/// The comparable projects of other cities for a project that exists, with the cities'
+/// answers applied (`feedback::adjust`): the one place pages and API read them through.
 pub fn similar_views(
     conn: &mut DbConnection,
     matchmaking: &Matchmaking,
@@ -50,11 +53,17 @@ pub fn similar_views(
     project_id: i32,
     limit: usize,
 ) -> AppResult<Vec<SimilarView>> {
+    let tallies = feedback::tallies(conn, project_id)?;
+    // With answers, the whole kept list is re-ranked: a removed suggestion makes room,
+    // a confirmed one from further down may move up.
+    let read = if tallies.is_empty() { limit } else { KEEP };
     // A project created a moment ago may not have reached the network yet: no matches.
     let similar = matchmaking
         .read()?
-        .similar(project_id, limit)
+        .similar(project_id, read)
         .unwrap_or_default();
+    let mut similar = feedback::adjust(similar, &tallies);
+    similar.truncate(limit);
     let ids: Vec<i32> = similar.iter().map(|s| s.project_id).collect();
     let mut views = project_views(conn, &ids)?;
     let wording = Wording { catalogs, lang };

@@ -16,6 +16,8 @@ use crate::auth::{Action, SessionUser};
 use crate::changes::Kind;
 use crate::cities::model::City;
 use crate::error::{AppError, AppResult};
+use crate::matchmaking::judge::landing;
+use crate::matchmaking::Matchmaking;
 use crate::revisions;
 use crate::themes::Theme;
 use crate::web::forms::{see_other, texts};
@@ -244,6 +246,7 @@ pub async fn show_new(state: web::Data<AppState>, page: PageRequest) -> AppResul
 
 pub async fn create(
     state: web::Data<AppState>,
+    matchmaking: web::Data<Matchmaking>,
     page: PageRequest,
     crate::auth::csrf::Form(input): crate::auth::csrf::Form<ProjectInput>,
 ) -> AppResult<HttpResponse> {
@@ -262,12 +265,21 @@ pub async fn create(
             view,
         );
     }
-    let id = state
+    let (id, seq) = state
         .db
-        .run(move |conn| Project::create(conn, city_id, &fields, user_id))
+        .run(move |conn| {
+            let id = Project::create(conn, city_id, &fields, user_id)?;
+            Ok((id, saved_at(conn)?))
+        })
         .await?;
     state.committed(crate::jobs::Signal::Changes);
-    Ok(see_other(&project_url(id)))
+    Ok(see_other(&landing(&matchmaking, id, seq).await))
+}
+
+/// The change-log position a save reached, read after it committed: its own change or
+/// a later one, so waiting for it waits for the save.
+fn saved_at(conn: &mut crate::db::DbConnection) -> AppResult<i64> {
+    crate::changes::head(conn)
 }
 
 async fn editable(state: &AppState, page: &PageRequest, id: i32) -> AppResult<Project> {
@@ -316,6 +328,7 @@ pub async fn show_edit(
 
 pub async fn update(
     state: web::Data<AppState>,
+    matchmaking: web::Data<Matchmaking>,
     page: PageRequest,
     id: web::Path<String>,
     crate::auth::csrf::Form(input): crate::auth::csrf::Form<ProjectInput>,
@@ -351,15 +364,21 @@ pub async fn update(
         ));
     }
     let submitted = fields.clone();
-    let saved = state
+    let (saved, seq) = state
         .db
-        .run(move |conn| Project::update(conn, id, &fields, user_id, &version))
+        .run(move |conn| {
+            let saved = Project::update(conn, id, &fields, user_id, &version)?;
+            Ok((saved, saved_at(conn)?))
+        })
         .await?;
-    if let Saved::Conflict(current) = saved {
-        return conflict_page(&state, &page, input, submitted, &current);
+    match saved {
+        Saved::Conflict(current) => conflict_page(&state, &page, input, submitted, &current),
+        Saved::Unchanged => Ok(see_other(&project_url(id))),
+        Saved::Updated => {
+            state.committed(crate::jobs::Signal::Changes);
+            Ok(see_other(&landing(&matchmaking, id, seq).await))
+        }
     }
-    state.committed(crate::jobs::Signal::Changes);
-    Ok(see_other(&project_url(id)))
 }
 
 /// Someone saved the project after this form was made. The form comes back with what

@@ -9,7 +9,7 @@ use super::ProjectListQuery;
 use crate::auth::Action;
 use crate::cities::model::City;
 use crate::error::AppResult;
-use crate::matchmaking::view::{similar_views, SimilarView};
+use crate::matchmaking::judge::{AfterSave, SimilarSection, REFRESH_SECONDS};
 use crate::matchmaking::Matchmaking;
 use crate::themes::Theme;
 use crate::web::pagination::Pagination;
@@ -96,8 +96,8 @@ struct ProjectPage {
     project: ProjectView,
     /// Other projects of the same city in the same theme.
     related: Vec<ProjectView>,
-    /// Comparable projects of other cities, with reasons.
-    similar: Vec<SimilarView>,
+    /// Comparable projects of other cities, with reasons and the forms to answer on them.
+    similar: SimilarSection,
     /// Whether the visitor may edit it (the policy decides; the edit route asks again).
     may_edit: bool,
     /// Its discussions, with "Vraag het deze gemeente".
@@ -112,8 +112,10 @@ pub async fn show_project(
     matchmaking: web::Data<Matchmaking>,
     page: PageRequest,
     id: web::Path<String>,
+    after_save: web::Query<AfterSave>,
 ) -> AppResult<HttpResponse> {
     let id = super::parse_id(&id)?;
+    let after = after_save.position();
     let lang = page.lang;
     let shared = state.clone().into_inner();
     let user = page.visitor.user.clone();
@@ -147,7 +149,15 @@ pub async fn show_project(
                 lang,
             );
             let catalogs = shared.renderer.catalogs();
-            let similar = similar_views(conn, &matchmaking, catalogs, lang, id, 5)?;
+            let similar = crate::matchmaking::judge::section(
+                conn,
+                &matchmaking,
+                catalogs,
+                lang,
+                &project,
+                user.as_ref(),
+                after,
+            )?;
             let city = City::find(conn, project.city_id)?.reference();
             let filter = ProjectFilter {
                 city_id: Some(project.city_id),
@@ -183,5 +193,14 @@ pub async fn show_project(
         .await?;
     crate::visits::note(&state.db, &page.visitor, crate::changes::Kind::Project, id).await;
     let title = view.project.title.clone();
+    if view.similar.pending {
+        return state.renderer.page_refreshing(
+            &page,
+            REFRESH_SECONDS,
+            "projects/show",
+            &title,
+            &view,
+        );
+    }
     state.renderer.page(&page, "projects/show", &title, &view)
 }

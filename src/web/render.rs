@@ -83,9 +83,32 @@ impl Renderer {
         title: &str,
         body: &T,
     ) -> AppResult<HttpResponse> {
-        let html = self.page_html(page, template, title, body)?;
+        let html = self.page_html(page, template, title, body, None)?;
         Ok(HttpResponse::build(status)
             .content_type(ContentType::html())
+            .body(html))
+    }
+
+    /// A page that looks again by itself after `seconds` (a meta refresh, no JavaScript):
+    /// for work the visitor waits for, such as suggestions still being computed. The
+    /// page should also offer a plain link to reload.
+    pub fn page_refreshing<T: Serialize>(
+        &self,
+        page: &PageRequest,
+        seconds: u32,
+        template: &str,
+        title: &str,
+        body: &T,
+    ) -> AppResult<HttpResponse> {
+        let refresh = Refresh {
+            seconds,
+            url: page.path.clone(),
+        };
+        let html = self.page_html(page, template, title, body, Some(refresh))?;
+        Ok(HttpResponse::Ok()
+            .content_type(ContentType::html())
+            // Each look must ask the server again.
+            .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(html))
     }
 
@@ -95,6 +118,7 @@ impl Renderer {
         template: &str,
         title: &str,
         body: &T,
+        refresh: Option<Refresh>,
     ) -> AppResult<String> {
         let other_lang = match page.lang {
             Lang::Nl => Lang::En,
@@ -122,6 +146,7 @@ impl Renderer {
                 unread: u.unread,
             }),
             csrf: &page.visitor.csrf,
+            refresh,
             page: body,
         };
         Ok(self.registry.render(template, &context)?)
@@ -184,7 +209,16 @@ struct PageContext<'a, T> {
     user: Option<UserContext<'a>>,
     /// For the forms the layout itself has (sign out).
     csrf: &'a str,
+    /// Set on a page that looks again by itself.
+    refresh: Option<Refresh>,
     page: &'a T,
+}
+
+/// A meta refresh: after `seconds`, load `url`.
+#[derive(Serialize)]
+struct Refresh {
+    seconds: u32,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -341,7 +375,7 @@ pub async fn error_pages(
         explanation: translated(format!("error.{code}.text"), "error.generic.text"),
         detail,
     };
-    let html = match renderer.page_html(&page, "errors/error", &heading, &body) {
+    let html = match renderer.page_html(&page, "errors/error", &heading, &body, None) {
         Ok(html) => html,
         Err(e) => {
             tracing::error!(error = %e, "error page failed to render");

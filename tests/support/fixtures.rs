@@ -35,6 +35,20 @@ pub fn project_by_ref(app: &TestApp, source_ref: &str) -> Value {
     body["results"][0].clone()
 }
 
+/// The ids of project `id`'s comparable pilots as the API lists them, best first.
+pub fn similar_ids(app: &TestApp, id: i64, limit: usize) -> Vec<i64> {
+    let (status, body) = app.get_json(&format!("/api/v1/projects/{id}/similar?limit={limit}"));
+    assert_eq!(status, 200, "{body}");
+    body["results"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|s| s["project"]["id"].as_i64())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn project(app: &TestApp, id: i64) -> Value {
     let (status, body) = app.get_json(&format!("/api/v1/projects/{id}"));
     assert_eq!(status, 200, "{body}");
