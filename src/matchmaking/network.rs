@@ -126,9 +126,15 @@ pub struct CityInput {
     pub programmes: Vec<String>,
 }
 
+/// A named thing a project is connected with: (feature id, the words it used).
+type Connection = (u32, u32);
+
 struct Entry {
     input: ProjectInput,
     features: Vec<Feature>,
+    /// What the project names as a relation, not as its subject: (feature id, the words
+    /// it used), sorted by id.
+    connections: Vec<Connection>,
     /// The most similar projects of other cities by direct similarity, best first.
     neighbours: Vec<(u32, f32)>,
     /// The neighbours re-ranked with shared neighbours: what is shown and what
@@ -140,6 +146,8 @@ struct Entry {
 pub struct Network {
     thesaurus: std::sync::Arc<Thesaurus>,
     analyzer: TextAnalyzer,
+    /// Words without stop words or stemming, for negations and relation phrases.
+    folded: TextAnalyzer,
     vocabulary: Vocabulary,
     entries: Vec<Option<Entry>>,
     index_of: HashMap<i32, u32>,
@@ -177,6 +185,7 @@ impl Network {
         let mut network = Network {
             thesaurus,
             analyzer: analysis::words_analyzer(),
+            folded: analysis::folded_analyzer(),
             vocabulary: Vocabulary::default(),
             entries: Vec::with_capacity(projects.len()),
             index_of: HashMap::with_capacity(projects.len()),
@@ -196,30 +205,36 @@ impl Network {
         network.set_cities(cities);
         // Document frequencies first, so every vector is weighted by the final idf.
         let analyzed: Vec<Analyzed> = projects.iter().map(|p| network.analyze(p)).collect();
-        for a in &analyzed {
-            for &id in a.counts.keys() {
-                network.vocabulary.df[id as usize] += 1;
-            }
+        for (a, p) in analyzed.iter().zip(&projects) {
+            network
+                .vocabulary
+                .count(a.counts.keys().copied(), p.theme, true);
         }
         network.live = projects.len();
         // Each analysis is freed as soon as it is weighed, so the two never peak together.
-        let mut vectors: Vec<Vec<Feature>> =
-            analyzed.into_iter().map(|a| network.weigh(&a)).collect();
+        let mut vectors: Vec<(Vec<Feature>, Vec<Connection>)> = analyzed
+            .into_iter()
+            .map(|a| (network.weigh(&a), a.connections.into_iter().collect()))
+            .collect();
         network.pivot =
-            vectors.iter().map(|v| length(v)).sum::<f32>() / vectors.len().max(1) as f32;
-        for features in &mut vectors {
+            vectors.iter().map(|(v, _)| length(v)).sum::<f32>() / vectors.len().max(1) as f32;
+        for (features, _) in &mut vectors {
             network.normalise(features);
         }
-        for (project, features) in projects.into_iter().zip(vectors) {
+        for (project, (features, connections)) in projects.into_iter().zip(vectors) {
             let index = network.entries.len() as u32;
             for &f in &features {
                 network.vocabulary.postings[f.id as usize].push((index, f.weight));
+            }
+            for &(c, _) in &connections {
+                network.vocabulary.connected[c as usize].push(index);
             }
             network.index_of.insert(project.id, index);
             network.join_city(&project, index);
             network.entries.push(Some(Entry {
                 input: project,
                 features,
+                connections,
                 neighbours: Vec::new(),
                 similar: Vec::new(),
             }));
@@ -296,15 +311,18 @@ impl Network {
             self.detach(old, &mut dirty, &mut affected, &mut scratch);
         }
         let analyzed = self.analyze(&project);
-        for &id in analyzed.counts.keys() {
-            self.vocabulary.df[id as usize] += 1;
-        }
+        self.vocabulary
+            .count(analyzed.counts.keys().copied(), project.theme, true);
         self.live += 1;
         self.changes_since_build += 1;
         let mut features = self.weigh(&analyzed);
         self.normalise(&mut features);
         let postings = features.clone();
+        let connections: Vec<Connection> = analyzed.connections.into_iter().collect();
         let index = self.entries.len() as u32;
+        for &(c, _) in &connections {
+            self.vocabulary.connected[c as usize].push(index);
+        }
         self.index_of.insert(project.id, index);
         // Its city's theme profile changed, even when the project matches nothing.
         affected.insert(project.city_id);
@@ -312,6 +330,7 @@ impl Network {
         self.entries.push(Some(Entry {
             input: project,
             features,
+            connections,
             neighbours: Vec::new(),
             similar: Vec::new(),
         }));
@@ -378,8 +397,14 @@ impl Network {
         };
         for f in &entry.features {
             self.vocabulary.remove_posting(f.id, index);
-            let df = &mut self.vocabulary.df[f.id as usize];
-            *df = df.saturating_sub(1);
+        }
+        self.vocabulary.count(
+            entry.features.iter().map(|f| f.id),
+            entry.input.theme,
+            false,
+        );
+        for &(c, _) in &entry.connections {
+            self.vocabulary.connected[c as usize].retain(|&p| p != index);
         }
         self.live = self.live.saturating_sub(1);
         self.index_of.remove(&entry.input.id);

@@ -11,8 +11,9 @@ use crate::web::i18n::{Catalogs, Lang};
 /// One reason as shown and as the API returns it.
 #[derive(Serialize, Clone, Debug)]
 pub struct ReasonView {
-    /// `solutions`, `concepts`, `programmes`, `words`, `theme`, `mentor`, `lessons` (a project pair's
-    /// evidence), and for partners also `pair`, `programme` and `themes`.
+    /// `solutions`, `concepts`, `programmes`, `words`, `connected`, `theme`, `mentor`,
+    /// `lessons` (a project pair's evidence), and for partners also `pair`, `programme`
+    /// and `themes`.
     pub kind: &'static str,
     pub text: String,
     /// The projects the reason is about (report number, or id for projects made on the
@@ -116,6 +117,10 @@ impl Wording<'_> {
                         "words",
                         self.text("match.reason.words", &[("words", &words.join(", "))]),
                     ),
+                    Reason::Connected(names) => (
+                        "connected",
+                        self.text("match.reason.connected", &[("names", &self.list(names))]),
+                    ),
                     Reason::SameTheme(theme) => (
                         "theme",
                         self.text(
@@ -169,15 +174,29 @@ impl Wording<'_> {
             };
             let refs = vec![project_reference(&ours), project_reference(&theirs)];
             let links = vec![ProjectLink::to(&ours), ProjectLink::to(&theirs)];
+            // What both are about; else what connects them.
             let about = pair.reasons.iter().find_map(|r| match r {
-                Reason::Solutions(names) => Some(self.list(&self.solution_names(names))),
+                Reason::Solutions(names) => {
+                    Some(("match.reason.pair", self.list(&self.solution_names(names))))
+                }
                 Reason::Programmes(items) | Reason::Concepts(items) | Reason::Words(items) => {
-                    Some(self.list(items))
+                    Some(("match.reason.pair", self.list(items)))
                 }
                 _ => None,
             });
+            let connected = || {
+                pair.reasons.iter().find_map(|r| match r {
+                    Reason::Connected(items) => {
+                        Some(("match.reason.pair_connected", self.list(items)))
+                    }
+                    _ => None,
+                })
+            };
+            let (key, about) = about
+                .or_else(connected)
+                .map_or(("match.reason.pair", None), |(k, a)| (k, Some(a)));
             let pair_text = self.text(
-                "match.reason.pair",
+                key,
                 &[
                     ("about", about.as_deref().unwrap_or_default()),
                     ("ours", &label(&ours)),

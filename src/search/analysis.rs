@@ -101,6 +101,19 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+/// The tokens an analyzer makes of `text`, each with the byte range it came from.
+pub fn tokens_with_offsets(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(token) = stream.next() {
+        out.push((token.text.clone(), token.offset_from..token.offset_to));
+    }
+    out
+}
+
 /// The text of the trigram field: folded words of at least six letters (the ones that
 /// can be compounds), so trigrams never span two words.
 pub fn trigram_source(text: &str) -> String {

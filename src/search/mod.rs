@@ -18,6 +18,7 @@ pub mod indexer;
 mod matching;
 pub mod pages;
 pub mod query;
+pub mod scope;
 pub mod suggest;
 pub mod thesaurus;
 

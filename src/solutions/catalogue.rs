@@ -1,13 +1,11 @@
 //! The shipped solution catalogue (`data/solutions.tsv`) and the linker that reads a
 //! project's text for the solutions it *is*: named in its title or opening, or said
 //! more than once further on — not merely mentioned, negated ("er komen geen camera's")
-//! or named as a relation ("levert input voor Talking Traffic").
-
-use std::ops::Range;
-
-use tantivy::tokenizer::TextAnalyzer;
+//! or named as a relation ("levert input voor Talking Traffic"; `search::scope` decides
+//! both, as it does for matchmaking).
 
 use crate::search::analysis;
+use crate::search::scope::{self, Role};
 use crate::search::thesaurus::{Concept, Thesaurus};
 use crate::themes::Theme;
 
@@ -88,124 +86,6 @@ pub const MENTIONED: f64 = 0.5;
 /// solution's page and in the API, and matchmaking weighs it.
 pub const COUNTS_FROM: f64 = REPEATED;
 
-/// Words that negate what follows them in the same clause. "niet alleen" ("not only")
-/// is not a negation and is skipped where it is checked.
-const NEGATIONS: &[&str] = &["geen", "zonder", "niet", "noch", "no", "without", "not"];
-/// Phrases naming something the project is related to rather than what it is.
-pub const RELATIONS: &[&str] = &[
-    "input voor",
-    "input aan",
-    "data aan",
-    "gegevens aan",
-    "in samenwerking met",
-    "samenwerking met",
-    "samen met",
-    "net als",
-    "zoals bij",
-    "zoals in",
-    "naar voorbeeld van",
-    "naar het voorbeeld van",
-    "aansluiting op",
-    "aansluiting bij",
-    "aansluiten op",
-    "aansluiten bij",
-    "aangesloten op",
-    "aangesloten bij",
-    "gekoppeld aan",
-    "verbonden met",
-    "verbonden via",
-    "koppeling met",
-    "gebruik maken van",
-    "gebruikmaken van",
-    "maakt gebruik van",
-    "op basis van",
-    "gebaseerd op",
-    "via",
-    "input for",
-    "in cooperation with",
-    "together with",
-    "connected to",
-    "linked to",
-    "based on",
-];
-/// Words introducing examples: what follows is named in passing.
-const EXAMPLES: &[&str] = &[
-    "bijvoorbeeld",
-    "bijv",
-    "bv",
-    "zoals",
-    "o a",
-    "onder andere",
-    "onder meer",
-    "denk aan",
-    "for example",
-    "for instance",
-    "such as",
-    "e g",
-    "including",
-];
-/// How far back (in characters) a relation phrase reaches over the words it names.
-const RELATION_REACH: usize = 40;
-
-/// How a stretch of text names a term: as what it is, negated, as a relation, or as an
-/// example.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mention {
-    Plain,
-    Negated,
-    Related,
-    Example,
-}
-
-/// How many words from a term on a negation still reaches it: Dutch often negates after
-/// the object ("Kenteken en gebruiker worden beide niet bekend").
-const NEGATION_REACH_AFTER: usize = 6;
-
-/// How `text` names the words at `at`, judged by the rest of their clause.
-pub fn mention_at(text: &str, at: usize) -> Mention {
-    const CLAUSE_ENDS: [char; 9] = ['.', ',', ';', ':', '!', '?', '(', ')', '\n'];
-    let clause_start = text[..at].rfind(CLAUSE_ENDS).map_or(0, |i| i + 1);
-    let clause_end = text[at..].find(CLAUSE_ENDS).map_or(text.len(), |i| at + i);
-    let words_of = |part: &str| -> Vec<String> {
-        part.to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let negates = |words: &[String]| {
-        words.iter().enumerate().any(|(i, w)| {
-            NEGATIONS.contains(&w.as_str())
-                && !matches!(
-                    words.get(i + 1).map(String::as_str),
-                    Some("alleen" | "only")
-                )
-        })
-    };
-    let words = words_of(&text[clause_start..at]);
-    let after = words_of(&text[at..clause_end]);
-    let after = &after[..after.len().min(NEGATION_REACH_AFTER)];
-    if negates(&words) || negates(after) {
-        return Mention::Negated;
-    }
-    let near = words.join(" ");
-    let reach_start = near.len().saturating_sub(RELATION_REACH);
-    let near = near.get(reach_start..).unwrap_or(&near);
-    let near = format!(" {near} ");
-    let says = |phrases: &[&str]| {
-        phrases
-            .iter()
-            .any(|phrase| near.contains(&format!(" {phrase} ")))
-    };
-    if says(RELATIONS) {
-        Mention::Related
-    } else if says(EXAMPLES) {
-        Mention::Example
-    } else {
-        Mention::Plain
-    }
-}
-
 /// Finds the catalogue's solutions in project texts.
 pub struct Linker {
     matcher: Thesaurus,
@@ -270,17 +150,23 @@ impl Linker {
     /// at or above [`MENTIONED`].
     pub fn suggest(&self, title: &str, description: &str) -> Vec<(String, f64)> {
         let mut analyzer = analysis::words_analyzer();
+        let mut folded = analysis::folded_analyzer();
         let mut best: std::collections::BTreeMap<String, (f64, u32)> = Default::default();
         let opening_end = opening_end(description);
         for (text, in_title) in [(title, true), (description, false)] {
-            let tokens = tokens_with_offsets(&mut analyzer, text);
+            let tokens = analysis::tokens_with_offsets(&mut analyzer, text);
             let stems: Vec<String> = tokens.iter().map(|(t, _)| t.clone()).collect();
-            for found in self.matcher.matches(&stems) {
-                let at = tokens[found.start].1.start;
-                if mention_at(text, at) != Mention::Plain {
+            let found = self.matcher.matches(&stems);
+            let named: Vec<(usize, usize)> = found.iter().map(|m| (m.start, m.len)).collect();
+            // Negated ("geen camera's") or named as a relation ("input voor Talking
+            // Traffic"): not what the project is.
+            let roles = scope::roles(&mut folded, text, &tokens, &named);
+            for m in found {
+                if roles[m.start] != Role::Subject {
                     continue;
                 }
-                let entry = best.entry(found.concept.id.clone()).or_insert((0.0, 0));
+                let at = tokens[m.start].1.start;
+                let entry = best.entry(m.concept.id.clone()).or_insert((0.0, 0));
                 let confidence = if in_title {
                     IN_TITLE
                 } else if at < opening_end {
@@ -321,15 +207,6 @@ fn opening_end(description: &str) -> usize {
         .take_while(|&(i, _)| i < 240)
         .find(|&(_, c)| matches!(c, '.' | '!' | '?' | '\n'))
         .map_or(description.len().min(240), |(i, _)| i)
-}
-
-fn tokens_with_offsets(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, Range<usize>)> {
-    let mut stream = analyzer.token_stream(text);
-    let mut tokens = Vec::new();
-    while let Some(token) = stream.next() {
-        tokens.push((token.text.clone(), token.offset_from..token.offset_to));
-    }
-    tokens
 }
 
 #[cfg(test)]
@@ -418,14 +295,6 @@ mod tests {
     }
 
     #[test]
-    fn examples_are_named_in_passing() {
-        assert_eq!(
-            mention_at("slimme technologie voor bijvoorbeeld parkeerverwijzing", 36),
-            Mention::Example
-        );
-    }
-
-    #[test]
     fn a_name_alone_is_never_sure() {
         let found = linker().suggest_from_name("Drechtsteden on chain blockchain");
         assert!(found.iter().all(|(_, c)| *c <= COUNTS_FROM), "{found:?}");
@@ -433,16 +302,11 @@ mod tests {
 
     #[test]
     fn a_negation_after_the_words_in_dutch_order_counts() {
-        let text = "Kenteken en gebruiker worden beide niet bekend.";
-        assert_eq!(mention_at(text, 0), Mention::Negated);
-    }
-
-    #[test]
-    fn not_only_is_not_a_negation() {
-        assert_eq!(
-            mention_at("niet alleen slimme verlichting", 13),
-            Mention::Plain
+        let found = linker().suggest(
+            "Smart Parking",
+            "Detectoren op parkeerplaatsen. Kenteken en gebruiker worden beide niet bekend.",
         );
+        assert!(!slugs(&found, MENTIONED).contains(&"anpr"), "{found:?}");
     }
 
     #[test]

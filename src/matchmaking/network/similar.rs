@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::vectors::{shared_features, Feature};
+use super::vectors::{connections_between, shared_features, Feature};
 use super::{entry_at, Entry, Network, Reason};
 
 /// Most similar projects kept per project (neighbours and the list shown).
@@ -18,6 +18,10 @@ const SHARED_NEIGHBOUR_WEIGHT: f32 = 0.2;
 pub const MIN_SIMILARITY: f32 = 0.12;
 /// Added to the similarity when both projects have the same theme.
 const SAME_THEME_BONUS: f32 = 0.05;
+/// Added once when one project names as a relation what the other is about or names
+/// too: with the same theme enough to be listed, below every project about the same
+/// thing.
+const CONNECTED_BONUS: f32 = 0.08;
 /// Features of a project used to look for candidates, strongest first.
 const QUERY_FEATURES: usize = 16;
 /// Postings read per feature, highest weights first: at network scale a concept shared
@@ -67,16 +71,37 @@ pub struct Similar {
 }
 
 impl Network {
-    /// Similarity of two projects: the dot product of their vectors plus the same-theme
-    /// bonus.
+    /// Similarity of two projects: the dot product of their vectors plus the connection
+    /// and same-theme bonuses.
     fn similarity(&self, a: &Entry, b: &Entry) -> f32 {
         let mut dot: f32 = shared_features(a, b)
             .map(|(x, y)| x.weight * y.weight)
             .sum();
+        if connections_between(a, b).next().is_some() {
+            dot += CONNECTED_BONUS;
+        }
         if dot > 0.0 && a.input.theme.is_some() && a.input.theme == b.input.theme {
             dot += SAME_THEME_BONUS;
         }
         dot
+    }
+
+    /// The part of two neighbours' similarity that says they are alike, for the
+    /// shared-neighbour evidence: a connection says one is related to the other, not
+    /// that it resembles the other's neighbours (a parking pilot that feeds Talking
+    /// Traffic is not thereby like every traffic-light project). Two that name the same
+    /// partner ("in samenwerking met het RIVM") are alike in that.
+    fn likeness(&self, a: &Entry, b: &Entry, score: f32) -> f32 {
+        let one_sided = connections_between(a, b).next().is_some()
+            && !a
+                .connections
+                .iter()
+                .any(|&(id, _)| b.connections.binary_search_by_key(&id, |c| c.0).is_ok());
+        if one_sided {
+            (score - CONNECTED_BONUS - SAME_THEME_BONUS).max(0.0)
+        } else {
+            score
+        }
     }
 
     /// The neighbours of a project: the most similar projects of other cities, best
@@ -100,6 +125,23 @@ impl Network {
             let postings = &self.vocabulary.postings[feature.id as usize];
             for &(other, weight) in postings.iter().take(POSTINGS_READ) {
                 scratch.add(other, feature.weight * weight);
+            }
+            // Projects that name this feature as a relation.
+            for &other in self.vocabulary.connected[feature.id as usize]
+                .iter()
+                .take(POSTINGS_READ)
+            {
+                scratch.add(other, CONNECTED_BONUS);
+            }
+        }
+        // Projects about, or also naming, what this one names as a relation.
+        for &(id, _) in &entry.connections {
+            let about = self.vocabulary.postings[id as usize]
+                .iter()
+                .map(|&(p, _)| p);
+            let naming = self.vocabulary.connected[id as usize].iter().copied();
+            for other in about.chain(naming).take(POSTINGS_READ) {
+                scratch.add(other, CONNECTED_BONUS);
             }
         }
         let mut candidates: Vec<(u32, f32)> = scratch
@@ -199,8 +241,21 @@ impl Network {
             .map(|&(b, ab)| (b, (Some(ab), 0.0)))
             .collect();
         for &(b, ab) in &entry.neighbours {
-            for &(c, bc) in self.entry(b).map_or(&[][..], |e| e.neighbours.as_slice()) {
-                if c != index {
+            let Some(neighbour) = self.entry(b) else {
+                continue;
+            };
+            let ab = self.likeness(entry, neighbour, ab);
+            if ab <= 0.0 {
+                continue;
+            }
+            for &(c, bc) in &neighbour.neighbours {
+                if c == index {
+                    continue;
+                }
+                let bc = self
+                    .entry(c)
+                    .map_or(0.0, |theirs| self.likeness(neighbour, theirs, bc));
+                if bc > 0.0 {
                     candidates.entry(c).or_insert((None, 0.0)).1 += ab.min(bc);
                 }
             }
@@ -456,5 +511,55 @@ mod tests {
         assert_reverse_indexes_mirror_lists(&net);
         net.remove(4);
         assert_reverse_indexes_mirror_lists(&net);
+    }
+}
+
+#[cfg(test)]
+mod inventory_tests {
+    use super::super::fixtures::{
+        inventory, APELDOORN_SMART_PARKING, DEVENTER_PARKING_SENSORS, ENSCHEDE_NUMBER_PLATES,
+        HAARLEMMERMEER_SMART_PARKING, HAARLEM_TALKING_TRAFFIC, NIJMEGEN_ANPR,
+        ZOETERMEER_FREE_PARKING,
+    };
+
+    fn order(id: i32) -> Vec<i32> {
+        let net = inventory();
+        net.similar(id, 20)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.project_id)
+            .collect()
+    }
+
+    /// Where `id` ranks in `order`; unlisted ranks last.
+    fn rank(order: &[i32], id: i32) -> usize {
+        order.iter().position(|&p| p == id).unwrap_or(usize::MAX)
+    }
+
+    #[test]
+    fn parking_sensors_that_feed_talking_traffic_find_parking_pilots_first() {
+        let order = order(DEVENTER_PARKING_SENSORS);
+        let traffic = rank(&order, HAARLEM_TALKING_TRAFFIC);
+        assert!(traffic < usize::MAX, "Talking Traffic is listed: {order:?}");
+        for id in [
+            APELDOORN_SMART_PARKING,
+            HAARLEMMERMEER_SMART_PARKING,
+            ZOETERMEER_FREE_PARKING,
+        ] {
+            assert!(rank(&order, id) < traffic, "{id} in {order:?}");
+        }
+    }
+
+    #[test]
+    fn a_pilot_without_cameras_ranks_number_plate_cameras_below_parking_pilots() {
+        let order = order(APELDOORN_SMART_PARKING);
+        for camera in [ENSCHEDE_NUMBER_PLATES, NIJMEGEN_ANPR] {
+            for parking in [DEVENTER_PARKING_SENSORS, HAARLEMMERMEER_SMART_PARKING] {
+                assert!(
+                    rank(&order, parking) < rank(&order, camera),
+                    "{parking} before {camera} in {order:?}"
+                );
+            }
+        }
     }
 }

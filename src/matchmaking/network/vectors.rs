@@ -1,12 +1,16 @@
 //! What a project is about, as a weighted vector: its words, the thesaurus concepts and
 //! the named programmes it mentions, each a feature of the shared vocabulary, weighted by
-//! TF-IDF and divided by a pivoted length (see `LENGTH_SLOPE`).
+//! TF-IDF and divided by a pivoted length (see `LENGTH_SLOPE`). Its subject (the title)
+//! counts more than what its description says; what it negates is
+//! left out, and what it names as a relation ("input voor Talking Traffic") is kept
+//! apart as a connection (see `scope`).
 
 use std::collections::{BTreeMap, HashMap};
 
-use tantivy::tokenizer::TextAnalyzer;
-
 use super::{Entry, Network, ProjectInput};
+use crate::search::analysis;
+use crate::search::scope::{self, Role};
+use crate::themes::Theme;
 
 /// Feature weights before normalisation: a shared named programme or thesaurus concept
 /// says more than a shared word.
@@ -51,6 +55,12 @@ pub(super) struct Vocabulary {
     pub(super) postings: Vec<Vec<(u32, f32)>>,
     surfaces: HashMap<String, u32>,
     pub(super) surface_text: Vec<String>,
+    /// Projects connected with the feature (see `Analyzed::connections`).
+    pub(super) connected: Vec<Vec<u32>>,
+    /// Projects holding the feature per theme, and all projects per theme: how evenly a
+    /// word spreads over the themes (see `spread`).
+    themes: Vec<[u32; 6]>,
+    theme_totals: [u32; 6],
 }
 
 impl Vocabulary {
@@ -64,7 +74,48 @@ impl Vocabulary {
         self.labels.push(label.to_owned());
         self.df.push(0);
         self.postings.push(Vec::new());
+        self.connected.push(Vec::new());
+        self.themes.push([0; 6]);
         id
+    }
+
+    /// Counts a project's features in the document frequencies (`add`), or takes them
+    /// out again.
+    pub(super) fn count(
+        &mut self,
+        ids: impl Iterator<Item = u32>,
+        theme: Option<Theme>,
+        add: bool,
+    ) {
+        let step = |n: &mut u32| *n = if add { *n + 1 } else { n.saturating_sub(1) };
+        if let Some(theme) = theme {
+            step(&mut self.theme_totals[theme.index()]);
+        }
+        for id in ids {
+            step(&mut self.df[id as usize]);
+            if let Some(theme) = theme {
+                step(&mut self.themes[id as usize][theme.index()]);
+            }
+        }
+    }
+
+    /// Over how many themes a feature's projects spread, from 1 (all in one theme) to 6
+    /// (as evenly as all projects): the perplexity of its theme distribution, each theme's
+    /// count divided by the theme's size so a large theme does not look like a
+    /// concentration. 6 when none of its projects has a theme.
+    pub(super) fn spread(&self, id: u32) -> f32 {
+        let rates: Vec<f32> = self.themes[id as usize]
+            .iter()
+            .zip(self.theme_totals)
+            .filter(|&(&n, total)| n > 0 && total > 0)
+            .map(|(&n, total)| n as f32 / total as f32)
+            .collect();
+        let sum: f32 = rates.iter().sum();
+        if sum <= 0.0 {
+            return 6.0;
+        }
+        let entropy: f32 = rates.iter().map(|r| -(r / sum) * (r / sum).ln()).sum();
+        entropy.exp()
     }
 
     fn surface(&mut self, text: &str) -> u32 {
@@ -92,6 +143,10 @@ pub(super) struct Analyzed {
     pub(super) counts: BTreeMap<u32, (u32, u32)>,
     /// The link weight of each solution feature (see `SolutionLink::weight`).
     solution_weights: HashMap<u32, f32>,
+    /// The concepts and programmes the project names only as something it is related to
+    /// ("levert input voor Talking Traffic"), with the words it used: evidence of a
+    /// connection, not of what it is about, so no feature.
+    pub(super) connections: BTreeMap<u32, u32>,
 }
 
 impl Network {
@@ -99,32 +154,46 @@ impl Network {
     /// wording seen of each.
     pub(super) fn analyze(&mut self, project: &ProjectInput) -> Analyzed {
         let mut counts: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
+        let mut connections: BTreeMap<u32, u32> = BTreeMap::new();
         for (text, repeat) in [
             (project.title.as_str(), TITLE_REPEAT),
             (project.description.as_str(), 1),
         ] {
-            let tokens = surface_tokens(&mut self.analyzer, text);
+            let tokens = analysis::tokens_with_offsets(&mut self.analyzer, text);
             let stems: Vec<String> = tokens.iter().map(|(s, _)| s.clone()).collect();
+            // (kind, key, label, surface, first token)
             let mut found = Vec::new();
+            let mut named = Vec::new();
             for m in self.thesaurus.matches(&stems) {
                 let words = &tokens[m.start..m.start + m.len];
                 let surface = join_surface(text, words);
+                named.push((m.start, m.len));
                 found.push((
                     Kind::Concept,
                     m.concept.id.clone(),
                     m.concept.label.clone(),
                     surface,
+                    m.start,
                 ));
             }
             for (name_tokens, name) in &self.programme_names {
-                if stems
-                    .windows(name_tokens.len())
-                    .any(|w| w == name_tokens.as_slice())
+                let len = name_tokens.len();
+                for (start, _) in stems
+                    .windows(len)
+                    .enumerate()
+                    .filter(|(_, w)| *w == name_tokens.as_slice())
                 {
-                    found.push((Kind::Programme, name.clone(), name.clone(), name.clone()));
+                    named.push((start, len));
+                    found.push((
+                        Kind::Programme,
+                        name.clone(),
+                        name.clone(),
+                        name.clone(),
+                        start,
+                    ));
                 }
             }
-            for (stem, range) in &tokens {
+            for (at, (stem, range)) in tokens.iter().enumerate() {
                 if stem.chars().count() < 3
                     || stem.chars().all(|c| c.is_ascii_digit())
                     || self.city_stems.contains(stem)
@@ -132,13 +201,27 @@ impl Network {
                     continue;
                 }
                 let surface = text[range.clone()].to_lowercase();
-                found.push((Kind::Term, stem.clone(), surface.clone(), surface));
+                found.push((Kind::Term, stem.clone(), surface.clone(), surface, at));
             }
-            for (kind, key, label, surface) in found {
-                let id = self.vocabulary.id(kind, &key, &label);
-                let surface = self.vocabulary.surface(&surface);
-                let entry = counts.entry(id).or_insert((0, surface));
-                entry.0 += repeat;
+            let roles = scope::roles(&mut self.folded, text, &tokens, &named);
+            for (kind, key, label, surface, at) in found {
+                match roles[at] {
+                    Role::Negated => {}
+                    // A named thing is a connection; the words around it in the phrase
+                    // were said in passing.
+                    Role::Related if kind == Kind::Term => {}
+                    Role::Related => {
+                        let id = self.vocabulary.id(kind, &key, &label);
+                        let surface = self.vocabulary.surface(&surface);
+                        connections.entry(id).or_insert(surface);
+                    }
+                    Role::Subject => {
+                        let id = self.vocabulary.id(kind, &key, &label);
+                        let surface = self.vocabulary.surface(&surface);
+                        let entry = counts.entry(id).or_insert((0, surface));
+                        entry.0 += repeat;
+                    }
+                }
             }
         }
         let mut solution_weights = HashMap::new();
@@ -148,9 +231,13 @@ impl Network {
             counts.entry(id).or_insert((1, surface));
             solution_weights.insert(id, link.weight.clamp(0.0, 1.0));
         }
+        // What the project is about somewhere (its title, say) is its subject, wherever
+        // else it is named as a relation.
+        connections.retain(|id, _| !counts.contains_key(id));
         Analyzed {
             counts,
             solution_weights,
+            connections,
         }
     }
 
@@ -216,6 +303,24 @@ pub(super) fn shared_features<'a>(
     })
 }
 
+/// What one of two projects names as a relation and the other is about or names as well
+/// ("levert input voor Talking Traffic" and a Talking Traffic project), as (feature id,
+/// the words of the project that names it).
+pub(super) fn connections_between<'a>(
+    a: &'a Entry,
+    b: &'a Entry,
+) -> impl Iterator<Item = (u32, u32)> + 'a {
+    let about = |e: &Entry, id: u32| e.features.binary_search_by_key(&id, |f| f.id).is_ok();
+    let names = |e: &Entry, id: u32| e.connections.binary_search_by_key(&id, |c| c.0).is_ok();
+    // A project's features and connections are disjoint, so nothing comes twice.
+    let ours = a
+        .connections
+        .iter()
+        .filter(move |&&(id, _)| about(b, id) || names(b, id));
+    let theirs = b.connections.iter().filter(move |&&(id, _)| about(a, id));
+    ours.chain(theirs).copied()
+}
+
 /// The Euclidean length of a vector.
 pub(super) fn length(features: &[Feature]) -> f32 {
     features
@@ -223,19 +328,6 @@ pub(super) fn length(features: &[Feature]) -> f32 {
         .map(|f| f.weight * f.weight)
         .sum::<f32>()
         .sqrt()
-}
-
-/// The analyzed tokens of a text with the byte range each came from.
-fn surface_tokens(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut stream = analyzer.token_stream(text);
-    let mut tokens = Vec::new();
-    while let Some(token) = stream.next() {
-        tokens.push((token.text.clone(), token.offset_from..token.offset_to));
-    }
-    tokens
 }
 
 /// The original words of a run of tokens, as written.
