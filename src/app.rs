@@ -134,7 +134,7 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
     // The inventory is parsed once: loaded on the first start, described on /over.
     let (db, shipped) = open_with_inventory(&config)?;
     config.instance = instance_id(&config.data_dir)?;
-    let thesaurus = solutions::model::shared_thesaurus();
+    let thesaurus = crate::search::thesaurus::Thesaurus::shared();
     let matchmaking = Matchmaking::load(&db, thesaurus.clone())?;
     let (search, indexer) = crate::search::open(&config.index_dir(), &db, thesaurus)?;
 

@@ -3,8 +3,6 @@
 //! `outbox/`) before it exits; what a relay puts off waits for the server's mail sender.
 //! A second run for the same week sends nothing: the week's markers decide.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 
 use super::{Digester, Report, Schedule};
@@ -55,7 +53,7 @@ pub fn run(config: &Config, at: DateTime<Utc>, dry_run: bool) -> Result<Summary,
     }
     let (db, _) = crate::app::open_with_inventory(config)?;
     let schedule = Schedule::parse(&config.digest_at)?;
-    let thesaurus = Arc::new(crate::search::thesaurus::Thesaurus::shipped());
+    let thesaurus = crate::search::thesaurus::Thesaurus::shared();
     let matchmaking = Matchmaking::load(&db, thesaurus.clone())?;
     let instance = crate::app::instance_id(&config.data_dir)?;
     let search = crate::search::open_for_command(&config.index_dir(), &db, thesaurus, &instance)?;

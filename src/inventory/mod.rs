@@ -180,7 +180,7 @@ impl Inventory {
         let mut report = ImportReport::default();
         // Solutions are suggested for what the import changed (none before the catalogue
         // is seeded, which then suggests for everything).
-        let linker = crate::solutions::model::Solution::linker(conn)?;
+        let suggester = crate::solutions::model::Suggester::load(conn)?;
         let mut city_ids = std::collections::HashMap::new();
         for city in &self.cities {
             let id = upsert_city(conn, city)?;
@@ -204,7 +204,7 @@ impl Inventory {
                         .values(&form)
                         .returning(projects::id)
                         .get_result(conn)?;
-                    crate::solutions::model::suggest_with(conn, &linker, id)?;
+                    suggester.suggest(conn, id)?;
                     changes::record(conn, Kind::Project, id, Operation::Insert)?;
                     report.projects_created += 1;
                 }
@@ -215,7 +215,7 @@ impl Inventory {
                     diesel::update(projects::table.find(existing.id))
                         .set((&form, projects::updated_at.eq(diesel::dsl::now)))
                         .execute(conn)?;
-                    crate::solutions::model::suggest_with(conn, &linker, existing.id)?;
+                    suggester.suggest(conn, existing.id)?;
                     changes::record(conn, Kind::Project, existing.id, Operation::Update)?;
                     report.projects_updated += 1;
                 }

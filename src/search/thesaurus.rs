@@ -39,6 +39,13 @@ impl Thesaurus {
         Self::parse(SHIPPED, &mut analysis::words_analyzer())
     }
 
+    /// The shipped thesaurus, parsed once per process and shared by its readers
+    /// (search, matchmaking, the solution linker).
+    pub fn shared() -> std::sync::Arc<Self> {
+        static SHARED: std::sync::OnceLock<std::sync::Arc<Thesaurus>> = std::sync::OnceLock::new();
+        std::sync::Arc::clone(SHARED.get_or_init(|| std::sync::Arc::new(Thesaurus::shipped())))
+    }
+
     /// Parses `concept<TAB>terms<TAB>note` lines; terms are separated by " | ".
     /// Malformed lines are skipped: the thesaurus is curated data, checked by a test.
     pub fn parse(tsv: &str, analyzer: &mut TextAnalyzer) -> Self {

@@ -4,7 +4,6 @@
 //! overwrite.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -66,24 +65,6 @@ impl Solution {
             .optional()?
             .ok_or_else(|| AppError::not_found(format!("solution {slug}")))
     }
-
-    /// The linker over the catalogue as stored.
-    pub fn linker(conn: &mut DbConnection) -> AppResult<Linker> {
-        let rows: Vec<(String, String, bool)> = solutions::table
-            .select((solutions::slug, solutions::terms, solutions::setting))
-            .load(conn)?;
-        Ok(Linker::new(
-            rows.iter()
-                .map(|(s, t, setting)| (s.as_str(), t.as_str(), *setting)),
-            &shared_thesaurus(),
-        ))
-    }
-}
-
-/// The shipped thesaurus, parsed once per process.
-pub fn shared_thesaurus() -> Arc<Thesaurus> {
-    static SHARED: std::sync::OnceLock<Arc<Thesaurus>> = std::sync::OnceLock::new();
-    Arc::clone(SHARED.get_or_init(|| Arc::new(Thesaurus::shipped())))
 }
 
 /// A project's link to a solution, with the solution.
@@ -153,9 +134,9 @@ pub fn seed(conn: &mut DbConnection) -> AppResult<usize> {
                 ))
                 .execute(conn)?;
         }
-        let linker = Solution::linker(conn)?;
+        let suggester = Suggester::load(conn)?;
         for id in Project::all_ids(conn)? {
-            suggest_with(conn, &linker, id)?;
+            suggester.suggest(conn, id)?;
         }
         Ok(entries.len())
     })
@@ -164,53 +145,78 @@ pub fn seed(conn: &mut DbConnection) -> AppResult<usize> {
 /// Brings a project's suggestions in step with its text: call inside the transaction
 /// that saves it. Decided links (confirmed, rejected) stay as the editors left them.
 pub fn suggest_for(conn: &mut DbConnection, project_id: i32) -> AppResult<()> {
-    let linker = Solution::linker(conn)?;
-    suggest_with(conn, &linker, project_id)
+    Suggester::load(conn)?.suggest(conn, project_id)
 }
 
-/// [`suggest_for`] with a linker made once for many projects.
-pub fn suggest_with(conn: &mut DbConnection, linker: &Linker, project_id: i32) -> AppResult<()> {
-    let project = Project::find(conn, project_id)?;
-    // A name-only import's description is the report's boilerplate, not the project.
-    let found = match project.description_origin {
-        DescriptionOrigin::NameOnly => linker.suggest_from_name(&project.title),
-        _ => linker.suggest(&project.title, &project.description),
-    };
-    diesel::delete(
-        project_solutions::table
-            .filter(project_solutions::project_id.eq(project_id))
-            .filter(project_solutions::status.eq(LinkStatus::Suggested)),
-    )
-    .execute(conn)?;
-    if found.is_empty() {
-        return Ok(());
-    }
-    let ids: HashMap<String, i32> = solutions::table
-        .select((solutions::slug, solutions::id))
-        .load::<(String, i32)>(conn)?
-        .into_iter()
-        .collect();
-    let decided: Vec<i32> = project_solutions::table
-        .filter(project_solutions::project_id.eq(project_id))
-        .select(project_solutions::solution_id)
-        .load(conn)?;
-    for (slug, confidence) in found {
-        let Some(&solution_id) = ids.get(&slug) else {
-            continue;
-        };
-        if decided.contains(&solution_id) {
-            continue;
-        }
-        diesel::insert_into(project_solutions::table)
-            .values((
-                project_solutions::project_id.eq(project_id),
-                project_solutions::solution_id.eq(solution_id),
-                project_solutions::status.eq(LinkStatus::Suggested),
-                project_solutions::confidence.eq(confidence),
+/// The catalogue as stored, read once for any number of projects ([`suggest_for`] one
+/// at a time; an import or the first start many).
+pub struct Suggester {
+    linker: Linker,
+    ids: HashMap<String, i32>,
+}
+
+impl Suggester {
+    pub fn load(conn: &mut DbConnection) -> AppResult<Self> {
+        let rows: Vec<(i32, String, String, bool)> = solutions::table
+            .select((
+                solutions::id,
+                solutions::slug,
+                solutions::terms,
+                solutions::setting,
             ))
-            .execute(conn)?;
+            .load(conn)?;
+        Ok(Suggester {
+            linker: Linker::new(
+                rows.iter()
+                    .map(|(_, slug, terms, setting)| (slug.as_str(), terms.as_str(), *setting)),
+                &Thesaurus::shared(),
+            ),
+            ids: rows
+                .iter()
+                .map(|(id, slug, _, _)| (slug.clone(), *id))
+                .collect(),
+        })
     }
-    Ok(())
+
+    /// [`suggest_for`] with this catalogue.
+    pub fn suggest(&self, conn: &mut DbConnection, project_id: i32) -> AppResult<()> {
+        let project = Project::find(conn, project_id)?;
+        // A name-only import's description is the report's boilerplate, not the project.
+        let found = match project.description_origin {
+            DescriptionOrigin::NameOnly => self.linker.suggest_from_name(&project.title),
+            _ => self.linker.suggest(&project.title, &project.description),
+        };
+        diesel::delete(
+            project_solutions::table
+                .filter(project_solutions::project_id.eq(project_id))
+                .filter(project_solutions::status.eq(LinkStatus::Suggested)),
+        )
+        .execute(conn)?;
+        if found.is_empty() {
+            return Ok(());
+        }
+        let decided: Vec<i32> = project_solutions::table
+            .filter(project_solutions::project_id.eq(project_id))
+            .select(project_solutions::solution_id)
+            .load(conn)?;
+        for (slug, confidence) in found {
+            let Some(&solution_id) = self.ids.get(&slug) else {
+                continue;
+            };
+            if decided.contains(&solution_id) {
+                continue;
+            }
+            diesel::insert_into(project_solutions::table)
+                .values((
+                    project_solutions::project_id.eq(project_id),
+                    project_solutions::solution_id.eq(solution_id),
+                    project_solutions::status.eq(LinkStatus::Suggested),
+                    project_solutions::confidence.eq(confidence),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
 }
 
 /// Records an editor's decision on a project's link (confirming one nobody suggested
@@ -336,48 +342,37 @@ pub fn names(
         .collect())
 }
 
-/// The projects a solution counts, each with whether its link is confirmed.
-pub fn members(conn: &mut DbConnection, solution_id: i32) -> AppResult<Vec<(Project, bool)>> {
-    let rows: Vec<(Project, LinkStatus, f64)> = project_solutions::table
+/// The projects each solution counts (all solutions, or only `solution_id`), with
+/// whether their link is confirmed, by solution id: one query for any number.
+pub fn members(
+    conn: &mut DbConnection,
+    solution_id: Option<i32>,
+) -> AppResult<HashMap<i32, Vec<(Project, bool)>>> {
+    let mut query = project_solutions::table
         .inner_join(projects::table)
-        .filter(project_solutions::solution_id.eq(solution_id))
         .filter(project_solutions::status.ne(LinkStatus::Rejected))
+        .into_boxed();
+    if let Some(id) = solution_id {
+        query = query.filter(project_solutions::solution_id.eq(id));
+    }
+    let rows: Vec<(i32, Project, LinkStatus, f64)> = query
         .select((
+            project_solutions::solution_id,
             Project::as_select(),
             project_solutions::status,
             project_solutions::confidence,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, status, confidence)| counts(*status, *confidence))
-        .map(|(project, status, _)| (project, status == LinkStatus::Confirmed))
-        .collect())
-}
-
-/// How many projects each solution counts, by solution id.
-pub fn member_counts(conn: &mut DbConnection) -> AppResult<HashMap<i32, Vec<(i32, i32)>>> {
-    let rows: Vec<(i32, i32, i32, LinkStatus, f64)> = project_solutions::table
-        .inner_join(projects::table)
-        .filter(project_solutions::status.ne(LinkStatus::Rejected))
-        .select((
-            project_solutions::solution_id,
-            projects::id,
-            projects::city_id,
-            project_solutions::status,
-            project_solutions::confidence,
-        ))
-        .load(conn)?;
-    let mut counts_by: HashMap<i32, Vec<(i32, i32)>> = HashMap::new();
-    for (solution_id, project_id, city_id, status, confidence) in rows {
+    let mut by_solution: HashMap<i32, Vec<(Project, bool)>> = HashMap::new();
+    for (solution, project, status, confidence) in rows {
         if counts(status, confidence) {
-            counts_by
-                .entry(solution_id)
+            by_solution
+                .entry(solution)
                 .or_default()
-                .push((project_id, city_id));
+                .push((project, status == LinkStatus::Confirmed));
         }
     }
-    Ok(counts_by)
+    Ok(by_solution)
 }
 
 /// The decisions taken on a project's links, newest first.

@@ -38,29 +38,19 @@ struct ListPage {
 
 /// Every solution with the number of cities and projects using it, most cities first.
 fn listed(conn: &mut DbConnection, lang: Lang) -> AppResult<Vec<ListedSolution>> {
-    let members = model::member_counts(conn)?;
-    let mut listed: Vec<ListedSolution> = Solution::all(conn)?
+    let mut listed: Vec<ListedSolution> = all_views(conn, lang)?
         .into_iter()
-        .map(|s| {
-            let of = members.get(&s.id).map(Vec::as_slice).unwrap_or_default();
-            let mut cities: Vec<i32> = of.iter().map(|&(_, city)| city).collect();
-            cities.sort_unstable();
-            cities.dedup();
-            ListedSolution {
-                url: super::view::solution_url(&s.slug),
-                name: match lang {
-                    Lang::En => s.name_en.clone(),
-                    Lang::Nl => s.name.clone(),
-                },
-                description: match lang {
-                    Lang::En => s.description_en,
-                    Lang::Nl => s.description,
-                },
-                slug: s.slug,
-                kind: s.kind,
-                cities: cities.len(),
-                projects: of.len(),
-            }
+        .map(|v| ListedSolution {
+            name: match lang {
+                Lang::En => v.name_en,
+                Lang::Nl => v.name,
+            },
+            slug: v.slug,
+            kind: v.kind,
+            url: v.url,
+            description: v.description,
+            cities: v.cities.len(),
+            projects: v.projects.len(),
         })
         .collect();
     listed.sort_by(|a, b| {
@@ -86,22 +76,25 @@ pub async fn list_solutions(
 /// One solution with everything about it, as the API and the page show it.
 pub fn load_view(conn: &mut DbConnection, slug: &str, lang: Lang) -> AppResult<SolutionView> {
     let solution = Solution::find_by_slug(conn, slug)?;
-    view_of(conn, &solution, lang)
-}
-
-fn view_of(conn: &mut DbConnection, solution: &Solution, lang: Lang) -> AppResult<SolutionView> {
-    let members = model::members(conn, solution.id)?;
+    let mut members = model::members(conn, Some(solution.id))?;
+    let members = members.remove(&solution.id).unwrap_or_default();
     let projects: Vec<Project> = members.iter().map(|(p, _)| p.clone()).collect();
     let cities = CityRef::for_projects(conn, &projects)?;
-    Ok(SolutionView::new(solution, members, &cities, lang))
+    Ok(SolutionView::new(&solution, members, &cities, lang))
 }
 
 /// Every solution with its projects and cities, those used by most cities first.
 pub fn all_views(conn: &mut DbConnection, lang: Lang) -> AppResult<Vec<SolutionView>> {
-    let mut views = Vec::new();
-    for solution in Solution::all(conn)? {
-        views.push(view_of(conn, &solution, lang)?);
-    }
+    let mut members = model::members(conn, None)?;
+    let projects: Vec<Project> = members.values().flatten().map(|(p, _)| p.clone()).collect();
+    let cities = CityRef::for_projects(conn, &projects)?;
+    let mut views: Vec<SolutionView> = Solution::all(conn)?
+        .into_iter()
+        .map(|s| {
+            let of = members.remove(&s.id).unwrap_or_default();
+            SolutionView::new(&s, of, &cities, lang)
+        })
+        .collect();
     views.sort_by_key(|v| std::cmp::Reverse(v.cities.len()));
     Ok(views)
 }
