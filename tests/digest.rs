@@ -22,7 +22,8 @@ specs![
         who_signs_out_stays_weekly_and_who_stays_away_three_months_gets_it_monthly,
         one_click_unsubscribe_works_from_a_mail_client_without_a_session,
         a_refusing_relay_and_a_restart_lose_and_duplicate_no_mail,
-        a_question_to_a_city_is_mailed_to_its_editor_at_once;
+        a_question_to_a_city_is_mailed_to_its_editor_at_once,
+        a_city_editor_is_asked_once_a_month_to_confirm_the_oldest_projects;
 ];
 
 /// Next Monday 07:05 on the Amsterdam clock, as RFC 3339: a moment the digest is due and
@@ -427,4 +428,54 @@ fn a_question_to_a_city_is_mailed_to_its_editor_at_once(app: &mut TestApp) {
         header(&mail, "List-Unsubscribe-Post"),
         Some("List-Unsubscribe=One-Click")
     );
+}
+
+/// The digest moment of the week holding day `day` of the month `months` ahead.
+fn digest_at(months: u32, day: u32) -> String {
+    use chrono::Datelike;
+    let now = chrono::Utc::now();
+    let first = now
+        .date_naive()
+        .with_day(1)
+        .and_then(|d| d.checked_add_months(chrono::Months::new(months)))
+        .and_then(|d| d.with_day(day))
+        .expect("a day");
+    let at = first.and_hms_opt(12, 0, 0).expect("noon").and_utc();
+    let due = stadsmaat::digest::Schedule::default().due_in_week_of(at);
+    (due + chrono::Duration::minutes(5)).to_rfc3339()
+}
+
+fn a_city_editor_is_asked_once_a_month_to_confirm_the_oldest_projects(app: &mut TestApp) {
+    let editor = signed_in_as(
+        app,
+        "redactie@deventer.nl",
+        &["--city", "deventer", "--editor"],
+    );
+    signed_in_as(app, "lid@deventer.nl", &["--city", "deventer"]);
+    let (_, oldest) = app.get_json("/api/v1/projects?source_ref=11.1");
+    let confirmed = oldest["results"][0]["id"].as_i64().expect("id");
+    assert_eq!(
+        editor
+            .post(&format!("/projecten/{confirmed}/klopt-nog"), &[])
+            .status,
+        303
+    );
+    // The first Monday of a month: the prompt, with the city's ten unconfirmed projects
+    // (five shown) and never the one just confirmed.
+    let output = run_digest(app, &["--dry-run", "--at", &digest_at(2, 7)]);
+    let prompts: Vec<&str> = lines_for(&output, "redactie@deventer.nl")
+        .into_iter()
+        .filter(|l| l.starts_with("  [outdated]"))
+        .collect();
+    assert_eq!(prompts.len(), 5, "{output}");
+    assert!(prompts.iter().all(|l| l.contains("Stand 2020")), "{output}");
+    let (_, confirmed_project) = app.get_json(&format!("/api/v1/projects/{confirmed}"));
+    let title = confirmed_project["title"].as_str().expect("title");
+    assert!(!prompts.iter().any(|l| l.contains(title)), "{output}");
+    // Members who are not editors are not asked; later in the month nobody is.
+    assert!(!lines_for(&output, "lid@deventer.nl")
+        .iter()
+        .any(|l| l.starts_with("  [outdated]")));
+    let later = run_digest(app, &["--dry-run", "--at", &digest_at(2, 21)]);
+    assert!(!later.contains("[outdated]"), "{later}");
 }

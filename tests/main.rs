@@ -15,6 +15,7 @@ mod digest;
 mod forum;
 mod instances;
 mod layering;
+mod living;
 mod mail;
 mod matchmaking;
 mod pages;
@@ -108,6 +109,7 @@ fn main() {
         smtp::specs(),
         matchmaking::specs(),
         solutions::specs(),
+        living::specs(),
     ]
     .into_iter()
     .flatten()

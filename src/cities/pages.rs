@@ -31,12 +31,13 @@ pub async fn list_cities(state: web::Data<AppState>, page: PageRequest) -> AppRe
 struct CityPage {
     city: CityDetail,
     groups: Vec<ThemeGroup>,
-    ambtelijk: Vec<super::view::ContactView>,
-    bestuurlijk: Vec<super::view::ContactView>,
+    contacts: super::view::CityContacts,
     /// Partner cities with the reasons, best first.
     partners: Vec<PartnerView>,
     /// Whether the visitor decides this city's membership requests (the policy says).
     may_decide: bool,
+    /// Whether the visitor keeps the city's projects current (its editors, admins).
+    may_update: bool,
     /// The questions asked of the city, answered or not, and its own discussions.
     questions: crate::forum::Discussions,
     discussions: crate::forum::Discussions,
@@ -54,13 +55,16 @@ pub async fn show_city(
     let shared = state.clone().into_inner();
     let user = page.visitor.user.clone();
     let back = page.path.clone();
-    let (city, partners, may_decide, (questions, discussions), follow) = state
+    let (city, partners, (may_decide, may_update), (questions, discussions), follow) = state
         .db
         .run(move |conn| {
             let city = City::find_by_slug(conn, &slug)?;
-            let may_decide = user
-                .as_ref()
-                .is_some_and(|u| u.may(crate::auth::Action::DecideMembership { city_id: city.id }));
+            let may = |action| user.as_ref().is_some_and(|u| u.may(action));
+            let may_decide = may(crate::auth::Action::DecideMembership { city_id: city.id });
+            let may_update = may(crate::auth::Action::EditProject {
+                city_id: city.id,
+                created_by: None,
+            });
             let catalogs = shared.renderer.catalogs();
             let partners = partner_views(conn, &matchmaking, catalogs, lang, city.id, 5)?;
             let forum =
@@ -76,21 +80,16 @@ pub async fn show_city(
             Ok((
                 super::detail_of(conn, city)?,
                 partners,
-                may_decide,
+                (may_decide, may_update),
                 forum,
                 follow,
             ))
         })
         .await?;
-    let (ambtelijk, bestuurlijk) = city
-        .contacts
-        .iter()
-        .cloned()
-        .partition(|c| c.role == "ambtelijk");
     let view = CityPage {
         groups: city.by_theme(),
-        ambtelijk,
-        bestuurlijk,
+        contacts: super::view::CityContacts::new(city.contacts.iter().cloned()),
+        may_update,
         partners,
         city,
         may_decide,

@@ -79,6 +79,27 @@ impl From<CityContact> for ContactView {
     }
 }
 
+/// A city's contacts from the report, by role: whom to call about its projects.
+#[derive(Serialize, Clone, Debug, Default)]
+pub struct CityContacts {
+    pub ambtelijk: Vec<ContactView>,
+    pub bestuurlijk: Vec<ContactView>,
+    /// Whether there is anyone at all.
+    pub any: bool,
+}
+
+impl CityContacts {
+    pub fn new(contacts: impl IntoIterator<Item = ContactView>) -> Self {
+        let (ambtelijk, bestuurlijk): (Vec<_>, Vec<_>) =
+            contacts.into_iter().partition(|c| c.role == "ambtelijk");
+        CityContacts {
+            any: !ambtelijk.is_empty() || !bestuurlijk.is_empty(),
+            ambtelijk,
+            bestuurlijk,
+        }
+    }
+}
+
 /// Projects of one theme, for the city page's grouping.
 #[derive(Serialize, Clone, Debug)]
 pub struct ThemeGroup {

@@ -80,6 +80,13 @@ diesel::table! {
         contact_email -> Text,
         links -> Text,
         created_by -> Nullable<Integer>,
+        confirmed_at -> Nullable<Timestamp>,
+        confirmed_how -> Text,
+        confirmed_by_city_id -> Nullable<Integer>,
+        archived_at -> Nullable<Timestamp>,
+        archived_why -> Text,
+        archive_note -> Text,
+        merged_into -> Nullable<Integer>,
     }
 }
 

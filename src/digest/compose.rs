@@ -37,6 +37,8 @@ pub struct Recipient {
     pub name: String,
     pub lang: Lang,
     pub city: Option<(i32, String, String)>,
+    /// Keeps their city's projects current: gets the monthly "klopt het nog?" prompt.
+    pub editor: bool,
     pub notify: NotifyMail,
     /// Not seen on the site for three months: a monthly digest, saying why.
     pub inactive: bool,
@@ -51,7 +53,7 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
         String,
         String,
         String,
-        Option<i32>,
+        (Option<i32>, Option<String>),
         NotifyMail,
         (NaiveDateTime, Option<NaiveDateTime>),
     );
@@ -65,7 +67,7 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
             users::email,
             users::name,
             users::lang,
-            users::city_id,
+            (users::city_id, users::city_role),
             users::notify_mail,
             (users::created_at, users::last_seen_at),
         ))
@@ -80,7 +82,7 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
     Ok(rows
         .into_iter()
         .map(
-            |(id, email, name, lang, city_id, notify, (created, seen))| {
+            |(id, email, name, lang, (city_id, role), notify, (created, seen))| {
                 let last_seen = seen.unwrap_or(created);
                 Recipient {
                     id,
@@ -89,6 +91,7 @@ pub fn recipients(conn: &mut DbConnection, now: NaiveDateTime) -> AppResult<Vec<
                     lang: Lang::parse(&lang).unwrap_or_default(),
                     city: city_id
                         .and_then(|c| city_names.get(&c).map(|(s, n)| (c, s.clone(), n.clone()))),
+                    editor: city_id.is_some() && role.as_deref() == Some("editor"),
                     notify,
                     inactive: now - last_seen > three_months,
                     joined: created,
@@ -103,6 +106,7 @@ crate::slug_enum! {
     pub enum GroupKind ("digest group", "invalid_group") {
         Similar = "similar",
         Notifications = "notifications",
+        Outdated = "outdated",
         Searches = "searches",
         Projects = "projects",
         Threads = "threads",
@@ -391,6 +395,15 @@ pub fn compose(
         }
     }
 
+    // City editors, in the first digest of each month: their city's projects unconfirmed
+    // the longest, to confirm or update.
+    let outdated_items = match &who.city {
+        Some((city_id, _, name)) if who.editor && first_of_month(since, until) => {
+            outdated_for(conn, *city_id, name, &base, &t, who.lang)?
+        }
+        _ => Vec::new(),
+    };
+
     // What is new for their saved searches, unless another group has it already.
     let shown: HashSet<String> = project_items
         .iter()
@@ -415,6 +428,11 @@ pub fn compose(
             GroupKind::Notifications,
             notification_items,
             format!("{base}/meldingen"),
+        ),
+        group(
+            GroupKind::Outdated,
+            outdated_items,
+            format!("{base}/steden/{city_slug}/actualiteit"),
         ),
         group(
             GroupKind::Searches,
@@ -456,6 +474,46 @@ pub fn compose(
         inactive: who.inactive,
         items,
     }))
+}
+
+/// Whether a digest covering `since`..`until` is the first of a calendar month.
+fn first_of_month(since: NaiveDateTime, until: NaiveDateTime) -> bool {
+    use chrono::Datelike;
+    (since.year(), since.month()) != (until.year(), until.month())
+}
+
+/// A city's projects possibly outdated, unconfirmed the longest first.
+fn outdated_for(
+    conn: &mut DbConnection,
+    city_id: i32,
+    city_name: &str,
+    base: &str,
+    t: &impl Fn(&str) -> String,
+    lang: Lang,
+) -> AppResult<Vec<Item>> {
+    use crate::projects::currency::{today, Currency};
+    let today = today();
+    let mut stale: Vec<(Currency, crate::projects::model::Project)> =
+        crate::projects::model::Project::of_city(conn, city_id)?
+            .into_iter()
+            .filter(|p| p.archived_at.is_none())
+            .map(|p| (Currency::of(&p, city_name, today), p))
+            .filter(|(c, _)| c.stale)
+            .collect();
+    stale.sort_by_key(|(c, p)| (c.as_of, p.id));
+    Ok(stale
+        .into_iter()
+        .map(|(currency, p)| Item {
+            url: format!("{base}/projecten/{}", p.id),
+            title: p.title,
+            context: city_name.to_owned(),
+            reason: if currency.source == "report" {
+                t("digest.reason.outdated_report")
+            } else {
+                t("digest.reason.outdated_since").replace("{date}", &lang.day(currency.as_of))
+            },
+        })
+        .collect())
 }
 
 fn city_names(conn: &mut DbConnection) -> AppResult<HashMap<i32, String>> {

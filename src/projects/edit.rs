@@ -54,6 +54,10 @@ pub struct ProjectInput {
     /// The `updated_at` the form was made from, so a concurrent save is noticed.
     #[serde(default)]
     version: String,
+    /// The city of a new project, chosen by the programme office (administrators)
+    /// only; everyone else's new projects belong to their own city.
+    #[serde(default)]
+    city: String,
 }
 
 impl ProjectInput {
@@ -69,6 +73,7 @@ impl ProjectInput {
             contact_email: f.contact_email,
             links: f.links,
             version,
+            city: String::new(),
         }
     }
 }
@@ -151,10 +156,31 @@ fn project_form(
     action: String,
     input: &ProjectInput,
 ) -> FormView {
+    project_form_for(t, csrf, action, input, None)
+}
+
+/// The project form; with `cities` (slug, name), a choice of city first.
+fn project_form_for(
+    t: &impl Fn(&str) -> String,
+    csrf: &str,
+    action: String,
+    input: &ProjectInput,
+    cities: Option<Vec<(String, String)>>,
+) -> FormView {
     let themes = Theme::ALL.map(|th| (th.slug().to_owned(), t(&format!("theme.{}", th.slug()))));
     let stages = Stage::ALL.map(|s| (s.slug().to_owned(), t(&format!("stage.{}", s.slug()))));
     FormView::new(action, t("edit.save"), csrf)
         .hidden("version", &input.version)
+        .with(|form| match cities {
+            Some(cities) => form.field(
+                Field::new("select", "city", t("edit.field.city"))
+                    .value(&input.city)
+                    .options(cities)
+                    .hint(t("edit.hint.city"))
+                    .required(),
+            ),
+            None => form,
+        })
         .field(
             Field::new("text", "title", t("edit.field.title"))
                 .value(&input.title)
@@ -217,23 +243,91 @@ fn form_page(
         .render(state, page, status, title)
 }
 
-/// The member's own city, where their new projects belong; never taken from the form.
-/// Someone without a city (an administrator, say) has nowhere to put one.
-fn own_city(page: &PageRequest) -> AppResult<i32> {
+/// Where a new project may go. Members put theirs in their own city (never taken from
+/// the form); the programme office (administrators) chooses any city, their own first.
+enum NewProjectCity {
+    Own(i32),
+    Chosen {
+        own: Option<String>,
+        cities: Vec<(String, String)>,
+    },
+}
+
+async fn new_project_city(state: &AppState, page: &PageRequest) -> AppResult<NewProjectCity> {
     let user: &SessionUser = page.visitor.signed_in()?;
+    if user.is_admin() {
+        let cities = state
+            .db
+            .run(|conn| {
+                Ok(City::all(conn)?
+                    .into_iter()
+                    .map(|c| (c.slug, c.name))
+                    .collect())
+            })
+            .await?;
+        return Ok(NewProjectCity::Chosen {
+            own: user.city_slug.clone(),
+            cities,
+        });
+    }
     user.city_id
+        .map(NewProjectCity::Own)
         .ok_or_else(|| AppError::forbidden("join a city first; new projects belong to your city"))
+}
+
+impl NewProjectCity {
+    fn choices(&self) -> Option<Vec<(String, String)>> {
+        match self {
+            NewProjectCity::Own(_) => None,
+            NewProjectCity::Chosen { cities, .. } => Some(cities.clone()),
+        }
+    }
+
+    /// The city the posted form puts the project in, or a complaint under its field.
+    async fn resolve(
+        &self,
+        state: &AppState,
+        t: &impl Fn(&str) -> String,
+        chosen: &str,
+        view: &mut FormView,
+    ) -> AppResult<i32> {
+        match self {
+            NewProjectCity::Own(id) => Ok(*id),
+            NewProjectCity::Chosen { cities, .. } => {
+                if !cities.iter().any(|(slug, _)| slug == chosen) {
+                    view.field_error("city", t("edit.city_invalid"));
+                    return Ok(0);
+                }
+                let slug = chosen.to_owned();
+                state
+                    .db
+                    .run(move |conn| Ok(City::find_by_slug(conn, &slug)?.id))
+                    .await
+            }
+        }
+    }
 }
 
 pub async fn show_new(state: web::Data<AppState>, page: PageRequest) -> AppResult<HttpResponse> {
     let t = texts(&state, &page);
-    let city_id = own_city(&page)?;
-    authorize(&page.visitor, Action::CreateProject { city_id })?;
-    let input = ProjectInput {
+    let target = new_project_city(&state, &page).await?;
+    let mut input = ProjectInput {
         stage: Stage::Idea.slug().into(),
         ..ProjectInput::default()
     };
-    let form = project_form(&t, &page.visitor.csrf, "/projecten/nieuw".into(), &input);
+    match &target {
+        NewProjectCity::Own(city_id) => {
+            authorize(&page.visitor, Action::CreateProject { city_id: *city_id })?;
+        }
+        NewProjectCity::Chosen { own, .. } => input.city = own.clone().unwrap_or_default(),
+    }
+    let form = project_form_for(
+        &t,
+        &page.visitor.csrf,
+        "/projecten/nieuw".into(),
+        &input,
+        target.choices(),
+    );
     form_page(
         &state,
         &page,
@@ -251,9 +345,15 @@ pub async fn create(
     crate::auth::csrf::Form(input): crate::auth::csrf::Form<ProjectInput>,
 ) -> AppResult<HttpResponse> {
     let t = texts(&state, &page);
-    let city_id = own_city(&page)?;
-    let user_id = authorize(&page.visitor, Action::CreateProject { city_id })?.id;
-    let mut view = project_form(&t, &page.visitor.csrf, "/projecten/nieuw".into(), &input);
+    let target = new_project_city(&state, &page).await?;
+    let mut view = project_form_for(
+        &t,
+        &page.visitor.csrf,
+        "/projecten/nieuw".into(),
+        &input,
+        target.choices(),
+    );
+    let city_id = target.resolve(&state, &t, &input.city, &mut view).await?;
     let fields = validate(&t, &input, &mut view);
     if view.has_errors() {
         return form_page(
@@ -265,6 +365,7 @@ pub async fn create(
             view,
         );
     }
+    let user_id = authorize(&page.visitor, Action::CreateProject { city_id })?.id;
     let (id, seq) = state
         .db
         .run(move |conn| {
@@ -282,7 +383,12 @@ fn saved_at(conn: &mut crate::db::DbConnection) -> AppResult<i64> {
     crate::changes::head(conn)
 }
 
-async fn editable(state: &AppState, page: &PageRequest, id: i32) -> AppResult<Project> {
+/// The project, if the visitor may edit it (and so confirm, archive or reopen it).
+pub(super) async fn editable(
+    state: &AppState,
+    page: &PageRequest,
+    id: i32,
+) -> AppResult<Project> {
     let project = state.db.run(move |conn| Project::find(conn, id)).await?;
     authorize(
         &page.visitor,
@@ -428,6 +534,7 @@ fn conflict_page(
 fn shown_value(t: &impl Fn(&str) -> String, field: &str, value: &str) -> String {
     match field {
         "theme" | "stage" if !value.is_empty() => t(&format!("{field}.{value}")),
+        "archived" if !value.is_empty() => t(&format!("archive.why.{value}")),
         _ => shorten(value),
     }
 }
@@ -451,6 +558,8 @@ struct ProjectLink {
 struct RevisionView {
     created_at: String,
     author: String,
+    /// What the revision was, when it changed no field ("Klopt nog").
+    note: Option<String>,
     changes: Vec<ChangeView>,
 }
 
@@ -499,6 +608,7 @@ pub async fn show_history(
                 author: revision
                     .author
                     .unwrap_or_else(|| t("history.deleted_account")),
+                note: (revision.note == "klopt-nog").then(|| t("history.confirmed")),
                 changes: revision
                     .changes
                     .into_iter()

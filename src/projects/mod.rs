@@ -1,7 +1,10 @@
 //! Projects (pilots): the lists and pages a civil servant browses and the API
-//! `/api/v1/projects`. Queries live in `model`, the shared view model in `view`.
+//! `/api/v1/projects`. Queries live in `model`, the shared view model in `view`; how
+//! current a project is in `currency`, its end in `archive`.
 
 pub mod api;
+pub mod archive;
+pub mod currency;
 pub mod edit;
 pub mod model;
 pub mod pages;
@@ -26,6 +29,8 @@ pub struct ProjectListQuery {
     pub theme: Option<String>,
     pub stage: Option<String>,
     pub source_ref: Option<String>,
+    /// `confirmed`, `stale` or `archived` (`currency::CurrencyFilter`).
+    pub currency: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
 }
@@ -63,6 +68,7 @@ impl ProjectListQuery {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
+            currency: params::optional(self.currency.as_deref())?,
         };
         let (total, rows) = Project::list(conn, &filter, paging)?;
         let cities = CityRef::for_projects(conn, &rows)?;
@@ -115,5 +121,20 @@ pub fn page_routes(cfg: &mut actix_web::web::ServiceConfig) {
                 .route(get().to(edit::show_edit))
                 .route(web::post().to(edit::update)),
         )
-        .service(web::resource("/projecten/{id}/geschiedenis").route(get().to(edit::show_history)));
+        .service(web::resource("/projecten/{id}/geschiedenis").route(get().to(edit::show_history)))
+        .service(
+            web::resource("/projecten/{id}/klopt-nog").route(web::post().to(currency::confirm)),
+        )
+        .service(
+            web::resource("/projecten/{id}/archiveren")
+                .route(get().to(archive::show_form))
+                .route(web::post().to(archive::submit)),
+        )
+        .service(
+            web::resource("/projecten/{id}/heropenen")
+                .route(web::post().to(archive::submit_reopen)),
+        )
+        .service(
+            web::resource("/steden/{slug}/actualiteit").route(get().to(currency::show_city_list)),
+        );
 }

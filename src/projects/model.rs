@@ -72,6 +72,21 @@ pub struct Project {
     /// The member who created it on the platform; `None` for imported projects and for
     /// deleted accounts.
     pub created_by: Option<i32>,
+    /// When a city last edited or confirmed it on the platform; `None` for an import
+    /// nobody has touched, which is as current as the report (see `currency`).
+    pub confirmed_at: Option<NaiveDateTime>,
+    /// `edited` or `confirmed` ("Klopt nog"); empty while `confirmed_at` is `None`.
+    pub confirmed_how: String,
+    /// The city that edited or confirmed it; `None` for the G40 programme office.
+    pub confirmed_by_city_id: Option<i32>,
+    /// Set once the project is archived (see `archive`): stopped or merged, not deleted.
+    pub archived_at: Option<NaiveDateTime>,
+    /// `stopped` or `merged` while archived.
+    pub archived_why: String,
+    /// The city's own words on why it ended.
+    pub archive_note: String,
+    /// The project it continues in, when merged.
+    pub merged_into: Option<i32>,
 }
 
 /// The fields an import or an edit sets; timestamps are the database's business.
@@ -152,6 +167,7 @@ pub struct ProjectFilter {
     pub theme: Option<Theme>,
     pub stage: Option<Stage>,
     pub source_ref: Option<String>,
+    pub currency: Option<super::currency::CurrencyFilter>,
 }
 
 impl ProjectFilter {
@@ -168,6 +184,28 @@ impl ProjectFilter {
         }
         if let Some(source_ref) = &self.source_ref {
             query = query.filter(projects::source_ref.eq(source_ref));
+        }
+        if let Some(currency) = self.currency {
+            use super::currency::{stale_before, today, CurrencyFilter, REPORT_DATE};
+            let before = stale_before(today());
+            // An untouched import is as current as the report.
+            let report_is_stale = REPORT_DATE.and_hms_opt(0, 0, 0).unwrap_or_default() < before;
+            query = match currency {
+                CurrencyFilter::Archived => query.filter(projects::archived_at.is_not_null()),
+                CurrencyFilter::Stale if report_is_stale => {
+                    query.filter(projects::archived_at.is_null()).filter(
+                        projects::confirmed_at
+                            .lt(before)
+                            .or(projects::confirmed_at.is_null()),
+                    )
+                }
+                CurrencyFilter::Stale => query
+                    .filter(projects::archived_at.is_null())
+                    .filter(projects::confirmed_at.lt(before)),
+                CurrencyFilter::Confirmed => query
+                    .filter(projects::archived_at.is_null())
+                    .filter(projects::confirmed_at.ge(before)),
+            };
         }
         query
     }
@@ -201,6 +239,7 @@ impl Project {
                     projects::created_by.eq(user_id),
                     projects::created_at.eq(now),
                     projects::updated_at.eq(now),
+                    confirmation(conn, city_id, user_id, Confirmation::Edited, now)?,
                 ))
                 .returning(projects::id)
                 .get_result(conn)?;
@@ -243,17 +282,41 @@ impl Project {
             } else {
                 current.description_origin
             };
+            let now = Utc::now().naive_utc();
             diesel::update(projects::table.find(id))
                 .set((
                     fields,
                     projects::description_origin.eq(origin),
-                    projects::updated_at.eq(Utc::now().naive_utc()),
+                    projects::updated_at.eq(now),
+                    confirmation(conn, current.city_id, user_id, Confirmation::Edited, now)?,
                 ))
                 .execute(conn)?;
             revisions::record(conn, Kind::Project, id, Some(user_id), &changed, "")?;
             crate::solutions::model::suggest_for(conn, id)?;
             changes::record(conn, Kind::Project, id, Operation::Update)?;
             Ok(Saved::Updated)
+        })
+    }
+
+    /// Records that `user_id` says the project is still as described ("Klopt nog"):
+    /// the date and who, with a revision saying so and a change-log entry (so lists and
+    /// search drop the "possibly outdated" mark), and nothing else changed.
+    pub fn confirm_current(conn: &mut DbConnection, id: i32, user_id: i32) -> AppResult<()> {
+        crate::db::write_transaction(conn, |conn| {
+            let project = Project::find(conn, id)?;
+            let now = Utc::now().naive_utc();
+            diesel::update(projects::table.find(id))
+                .set(confirmation(
+                    conn,
+                    project.city_id,
+                    user_id,
+                    Confirmation::Confirmed,
+                    now,
+                )?)
+                .execute(conn)?;
+            revisions::record(conn, Kind::Project, id, Some(user_id), &[], "klopt-nog")?;
+            changes::record(conn, Kind::Project, id, Operation::Update)?;
+            Ok(())
         })
     }
 
@@ -334,14 +397,61 @@ impl Project {
             .load(conn)?)
     }
 
-    /// The most recently added or changed projects.
+    /// The projects cities most recently added, edited or confirmed on the platform
+    /// (never the import order of the report).
     pub fn newest(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<Self>> {
         Ok(projects::table
-            .order((projects::updated_at.desc(), projects::id.desc()))
+            .filter(projects::confirmed_at.is_not_null())
+            .order((projects::confirmed_at.desc(), projects::id.desc()))
             .limit(limit)
             .select(Self::as_select())
             .load(conn)?)
     }
+}
+
+/// How a city last vouched for a project: by editing it or by confirming it unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    Edited,
+    Confirmed,
+}
+
+impl Confirmation {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Confirmation::Edited => "edited",
+            Confirmation::Confirmed => "confirmed",
+        }
+    }
+}
+
+type ConfirmationColumns = (
+    diesel::dsl::Eq<projects::confirmed_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<projects::confirmed_how, &'static str>,
+    diesel::dsl::Eq<projects::confirmed_by_city_id, Option<i32>>,
+);
+
+/// The columns saying `user_id` vouched for a project of `city_id` at `at`: for the
+/// city when they belong to it, else for the programme office (an administrator).
+pub(super) fn confirmation(
+    conn: &mut DbConnection,
+    city_id: i32,
+    user_id: i32,
+    how: Confirmation,
+    at: NaiveDateTime,
+) -> AppResult<ConfirmationColumns> {
+    use crate::db::schema::users;
+    let own_city: Option<i32> = users::table
+        .find(user_id)
+        .select(users::city_id)
+        .first(conn)
+        .optional()?
+        .flatten();
+    Ok((
+        projects::confirmed_at.eq(Some(at)),
+        projects::confirmed_how.eq(how.slug()),
+        projects::confirmed_by_city_id.eq(own_city.filter(|c| *c == city_id)),
+    ))
 }
 
 /// Project counts per city and theme: the data behind the "wie doet wat" matrix and

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+use super::currency::CurrencyFilter;
 use super::model::{Project, ProjectFilter, Stage};
 use super::view::ProjectView;
 use super::ProjectListQuery;
@@ -45,6 +46,7 @@ struct ProjectListPage {
     cities: Vec<SelectOption>,
     themes: Vec<SelectOption>,
     stages: Vec<SelectOption>,
+    currencies: Vec<SelectOption>,
     pagination: Pagination,
     filtered: bool,
 }
@@ -66,6 +68,7 @@ pub async fn list_projects(
         ("city", query.city.as_deref().unwrap_or("")),
         ("theme", query.theme.as_deref().unwrap_or("")),
         ("stage", query.stage.as_deref().unwrap_or("")),
+        ("currency", query.currency.as_deref().unwrap_or("")),
         ("per_page", query.per_page.as_deref().unwrap_or("")),
     ];
     let view = ProjectListPage {
@@ -85,7 +88,11 @@ pub async fn list_projects(
             Stage::ALL.map(|s| (s.slug().to_owned(), s.slug().to_owned())),
             query.stage.as_deref(),
         ),
-        filtered: params.iter().take(3).any(|(_, v)| !v.is_empty()),
+        currencies: options(
+            CurrencyFilter::ALL.map(|c| (c.slug().to_owned(), c.slug().to_owned())),
+            query.currency.as_deref(),
+        ),
+        filtered: params.iter().take(4).any(|(_, v)| !v.is_empty()),
     };
     let title = state.renderer.text(page.lang, "projects.title").to_owned();
     state.renderer.page(&page, "projects/list", &title, &view)
@@ -105,6 +112,19 @@ struct ProjectPage {
     follow: Option<crate::follows::pages::FollowButton>,
     /// The solutions it is, and for its city's editors the decisions on them.
     solutions: crate::solutions::view::ProjectSolutions,
+    /// Whom to call when the project names no contact of its own: the city's, from
+    /// the report.
+    city_contacts: crate::cities::view::CityContacts,
+    /// The project it continues in, when merged.
+    merged_into: Option<MergedInto>,
+    /// Whether the visitor keeps all of the city's projects current (its editors).
+    may_see_currency_list: bool,
+}
+
+#[derive(Serialize)]
+struct MergedInto {
+    title: String,
+    url: String,
 }
 
 pub async fn show_project(
@@ -136,6 +156,19 @@ pub async fn show_project(
                     city_id: project.city_id,
                 })
             });
+            let may_see_currency_list = user.as_ref().is_some_and(|u| {
+                u.may(Action::EditProject {
+                    city_id: project.city_id,
+                    created_by: None,
+                })
+            });
+            let merged_into = match project.merged_into {
+                Some(other) => Some(Project::find(conn, other).map(|p| MergedInto {
+                    url: super::view::project_url(p.id),
+                    title: p.title,
+                })?),
+                None => None,
+            };
             let solutions = crate::solutions::view::ProjectSolutions::new(
                 id,
                 crate::solutions::model::links_of(conn, id)?,
@@ -158,7 +191,11 @@ pub async fn show_project(
                 user.as_ref(),
                 after,
             )?;
-            let city = City::find(conn, project.city_id)?.reference();
+            let city = City::find(conn, project.city_id)?;
+            let city_contacts = crate::cities::view::CityContacts::new(
+                city.contacts(conn)?.into_iter().map(Into::into),
+            );
+            let city = city.reference();
             let filter = ProjectFilter {
                 city_id: Some(project.city_id),
                 theme: Some(project.theme),
@@ -188,6 +225,9 @@ pub async fn show_project(
                 discussions,
                 follow,
                 solutions,
+                city_contacts,
+                merged_into,
+                may_see_currency_list,
             })
         })
         .await?;

@@ -32,6 +32,10 @@ pub struct ProjectView {
     /// The slugs of the solutions it is (confirmed, or suggested with enough
     /// confidence); filled where a project is served whole (`with_solutions`).
     pub solutions: Vec<String>,
+    /// Where its facts come from and how old they are.
+    pub currency: super::currency::Currency,
+    /// Set once it is archived (stopped or merged).
+    pub archived: Option<super::archive::Archived>,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -47,6 +51,8 @@ fn lines(text: &str) -> Vec<String> {
 impl ProjectView {
     pub fn new(project: Project, city: CityRef) -> Self {
         ProjectView {
+            currency: super::currency::Currency::of(&project, &city.name, super::currency::today()),
+            archived: super::archive::Archived::of(&project),
             url: project_url(project.id),
             id: project.id,
             source_ref: project.source_ref,
@@ -104,6 +110,42 @@ impl ProjectView {
                 Some(ProjectView::new(p, city))
             })
             .collect()
+    }
+}
+
+/// What lists outside the projects' own pages (search results) mark a project with:
+/// how current it is and whether it is archived.
+#[derive(Serialize, Clone, Debug)]
+pub struct ProjectMarks {
+    pub currency: super::currency::Currency,
+    pub archived: Option<super::archive::Archived>,
+}
+
+impl ProjectMarks {
+    /// The marks of the projects `ids`, by id (unknown ids left out).
+    pub fn load(
+        conn: &mut crate::db::DbConnection,
+        ids: &[i32],
+    ) -> crate::error::AppResult<std::collections::HashMap<i32, ProjectMarks>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let names: std::collections::HashMap<i32, String> = crate::cities::model::City::all(conn)?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        let today = super::currency::today();
+        Ok(Project::by_ids(conn, ids)?
+            .into_iter()
+            .map(|p| {
+                let city = names.get(&p.city_id).map_or("", String::as_str);
+                let marks = ProjectMarks {
+                    currency: super::currency::Currency::of(&p, city, today),
+                    archived: super::archive::Archived::of(&p),
+                };
+                (p.id, marks)
+            })
+            .collect())
     }
 }
 

@@ -6,12 +6,14 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+use super::documents::DocKind;
 use super::engine::{Hit, Search, SearchResults};
 use super::SearchParams;
 use crate::cities::model::City;
 use crate::error::AppResult;
 use crate::follows::pages::FollowButton;
 use crate::follows::saved_search;
+use crate::projects::view::ProjectMarks;
 use crate::web::pagination::Pagination;
 use crate::web::pagination::Paging;
 use crate::web::render::PageRequest;
@@ -41,7 +43,7 @@ struct SearchPage {
     query: String,
     searched: bool,
     total: usize,
-    results: Vec<Hit>,
+    results: Vec<HitView>,
     facets: Vec<FacetGroup>,
     suggestion: Option<(String, String)>,
     fuzzy: bool,
@@ -51,6 +53,15 @@ struct SearchPage {
     clear_url: String,
     /// For a signed-in member: follow this search, or stop following it.
     follow: Option<FollowSearch>,
+}
+
+/// A hit as the page shows it: a project with how current it is and whether archived
+/// (read from the database, so a "Klopt nog" shows at once).
+#[derive(Serialize)]
+struct HitView {
+    #[serde(flatten)]
+    hit: Hit,
+    marks: Option<ProjectMarks>,
 }
 
 /// Following the search on the page: the hidden fields that save it, or, once saved and
@@ -126,13 +137,20 @@ pub async fn show_search(
     } else {
         SearchResults::default()
     };
-    let city_names: HashMap<String, String> = state
+    let project_ids: Vec<i32> = results
+        .results
+        .iter()
+        .filter(|h| h.kind == DocKind::Project)
+        .map(|h| h.id)
+        .collect();
+    let (city_names, mut marks) = state
         .db
-        .run(|conn| {
-            Ok(City::all(conn)?
+        .run(move |conn| {
+            let names: HashMap<String, String> = City::all(conn)?
                 .into_iter()
                 .map(|c| (c.slug, c.name))
-                .collect())
+                .collect();
+            Ok((names, ProjectMarks::load(conn, &project_ids)?))
         })
         .await?;
     let facet =
@@ -203,7 +221,16 @@ pub async fn show_search(
         searched,
         total: results.total,
         fuzzy: results.fuzzy,
-        results: results.results,
+        results: results
+            .results
+            .into_iter()
+            .map(|hit| HitView {
+                marks: (hit.kind == DocKind::Project)
+                    .then(|| marks.remove(&hit.id))
+                    .flatten(),
+                hit,
+            })
+            .collect(),
         facets,
     };
     let title = state.renderer.text(page.lang, "search.title").to_owned();

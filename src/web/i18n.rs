@@ -33,7 +33,19 @@ impl Lang {
     /// A moment as people in the Netherlands read it: the Amsterdam clock (summer time
     /// included), day, month name and time — "3 december 2026, 23:13".
     pub fn date_time(self, at: chrono::DateTime<chrono::Utc>) -> String {
-        use chrono::{Datelike, Timelike};
+        use chrono::Timelike;
+        let local = at.with_timezone(&chrono_tz::Europe::Amsterdam);
+        format!(
+            "{}, {:02}:{:02}",
+            self.day(local.date_naive()),
+            local.hour(),
+            local.minute()
+        )
+    }
+
+    /// A day with its month name — "3 december 2026" / "3 December 2026".
+    pub fn day(self, date: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
         const NL: [&str; 12] = [
             "januari",
             "februari",
@@ -62,18 +74,15 @@ impl Lang {
             "November",
             "December",
         ];
-        let local = at.with_timezone(&chrono_tz::Europe::Amsterdam);
         let months = match self {
             Lang::Nl => NL,
             Lang::En => EN,
         };
-        let month = months[local.month0() as usize];
         format!(
-            "{} {month} {}, {:02}:{:02}",
-            local.day(),
-            local.year(),
-            local.hour(),
-            local.minute()
+            "{} {} {}",
+            date.day(),
+            months[date.month0() as usize],
+            date.year()
         )
     }
 
@@ -226,7 +235,8 @@ impl HelperDef for TranslateHelper {
 }
 
 /// `{{date t}}`: an RFC 3339 time (as the views carry it) for people to read, in the
-/// page's language and the Amsterdam clock; anything else is shown as it is.
+/// page's language and the Amsterdam clock; a plain day (`2026-12-03`) as a day;
+/// anything else is shown as it is.
 pub struct DateHelper;
 
 impl HelperDef for DateHelper {
@@ -239,9 +249,12 @@ impl HelperDef for DateHelper {
     ) -> Result<ScopedJson<'rc>, RenderError> {
         let lang = root_lang(ctx);
         let raw = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
-        let text = chrono::DateTime::parse_from_rfc3339(raw)
-            .map(|at| lang.date_time(at.with_timezone(&chrono::Utc)))
-            .unwrap_or_else(|_| raw.to_owned());
+        let text = match chrono::DateTime::parse_from_rfc3339(raw) {
+            Ok(at) => lang.date_time(at.with_timezone(&chrono::Utc)),
+            Err(_) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map(|day| lang.day(day))
+                .unwrap_or_else(|_| raw.to_owned()),
+        };
         Ok(ScopedJson::Derived(Value::String(text)))
     }
 }
