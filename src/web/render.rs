@@ -26,6 +26,9 @@ struct TemplateFiles;
 
 pub const LANG_COOKIE: &str = "lang";
 
+// `{{asset "stadsmaat.css"}}`: the versioned address of a static file.
+handlebars::handlebars_helper!(AssetHelper: |path: str| super::assets::url(path));
+
 pub struct Renderer {
     registry: Handlebars<'static>,
     catalogs: Arc<Catalogs>,
@@ -51,6 +54,7 @@ impl Renderer {
         registry.register_helper("t", Box::new(TranslateHelper(catalogs.clone())));
         registry.register_helper("num", Box::new(NumberHelper));
         registry.register_helper("date", Box::new(DateHelper));
+        registry.register_helper("asset", Box::new(AssetHelper));
         Ok(Renderer { registry, catalogs })
     }
 
