@@ -106,15 +106,15 @@ fn validate(
     });
     let lessons = input.lessons.trim().to_owned();
     if lessons.chars().count() > MAX_TEXT {
-        view.field_error("lessons", t("edit.too_long"));
+        view.field_error("lessons", t("edit.lessons_too_long"));
     }
     let partners = lines(&input.partners);
     if partners.lines().count() > MAX_LINES || partners.lines().any(|l| l.len() > MAX_LINE) {
-        view.field_error("partners", t("edit.too_long"));
+        view.field_error("partners", t("edit.partners_too_long"));
     }
     let contact_name = input.contact_name.trim().to_owned();
     if contact_name.chars().count() > MAX_TITLE {
-        view.field_error("contact_name", t("edit.too_long"));
+        view.field_error("contact_name", t("edit.contact_name_too_long"));
     }
     let contact_email = match input.contact_email.trim() {
         "" => String::new(),
@@ -221,8 +221,9 @@ fn form_page(
 /// Someone without a city (an administrator, say) has nowhere to put one.
 fn own_city(page: &PageRequest) -> AppResult<i32> {
     let user: &SessionUser = page.visitor.signed_in()?;
-    user.city_id
-        .ok_or_else(|| AppError::forbidden("join a city first; new projects belong to your city"))
+    user.city_id.ok_or_else(|| {
+        AppError::forbidden_without_city("join a city first; new projects belong to your city")
+    })
 }
 
 pub async fn show_new(state: web::Data<AppState>, page: PageRequest) -> AppResult<HttpResponse> {
