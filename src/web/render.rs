@@ -477,3 +477,61 @@ fn replace_body(
     let (req, _) = res.into_parts();
     ServiceResponse::new(req, response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(path: &str) -> PageRequest {
+        PageRequest {
+            lang: Lang::Nl,
+            path: path.to_owned(),
+            visitor: Visitor::default(),
+        }
+    }
+
+    #[test]
+    fn every_error_page_has_its_texts_and_translated_next_steps_in_both_languages() {
+        let catalogs = Catalogs::load().expect("catalogs");
+        let page = page("/projecten?page=x");
+        for key in [
+            "forbidden",
+            "forbidden_without_city",
+            "unauthenticated",
+            "not_found",
+            "csrf",
+            "conflict",
+            "too_large",
+            "too_long",
+            "invalid_query",
+            "invalid_parameter",
+            "too_many_requests",
+            "unavailable",
+            "internal",
+            "generic",
+            "method_not_allowed",
+        ] {
+            for lang in Lang::ALL {
+                for text in [format!("error.{key}"), format!("error.{key}.text")] {
+                    assert_ne!(catalogs.text(lang, &text), text, "{lang:?}");
+                }
+                for is_get in [true, false] {
+                    for (_, text) in next_steps(key, &page, "/form", is_get) {
+                        assert_ne!(catalogs.text(lang, text), text, "{key} {lang:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_query_leads_to_the_page_without_it_and_a_refusal_to_the_membership_form() {
+        let page = page("/projecten?page=x&page=y");
+        let steps = next_steps("invalid_query", &page, "/projecten", true);
+        assert_eq!(steps[0].0, "/projecten");
+        let steps = next_steps("forbidden_without_city", &page, "/", true);
+        assert_eq!(steps[0].0, "/account/lidmaatschap");
+        let steps = next_steps("unauthenticated", &page, "/discussies/4", false);
+        assert_eq!(steps[0].0, "/inloggen?terug=%2Fdiscussies%2F4");
+    }
+}
