@@ -23,8 +23,14 @@ pub enum AppError {
     Unauthenticated,
 
     /// Signed in, but the authorization policy says no; `message` says why.
+    /// `without_city` when belonging to a city would have allowed it, so the error page
+    /// can offer the membership form.
     #[error("{message}")]
-    Forbidden { message: String },
+    Forbidden { message: String, without_city: bool },
+
+    /// A form's body is larger than `limit` bytes; it was not read.
+    #[error("the form is larger than {limit} bytes")]
+    TooLarge { limit: usize },
 
     /// A form arrived without the CSRF token of the visitor's own page.
     #[error("the form has expired or did not come from this site; reload the page and try again")]
@@ -79,6 +85,15 @@ impl AppError {
     pub fn forbidden(message: impl Into<String>) -> Self {
         AppError::Forbidden {
             message: message.into(),
+            without_city: false,
+        }
+    }
+
+    /// Refused because the user belongs to no city (yet).
+    pub fn forbidden_without_city(message: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            message: message.into(),
+            without_city: true,
         }
     }
 
@@ -90,11 +105,36 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden { .. } => "forbidden",
             AppError::CsrfRejected => "csrf",
+            AppError::TooLarge { .. } => "too_large",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Conflict { .. } => "conflict",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Pool(_) | AppError::Busy | AppError::Unavailable(_) => "unavailable",
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// What an error page keys its translated texts and next steps on: the stable code,
+    /// made more specific where the page can then offer a better next step.
+    pub fn page_key(&self) -> &'static str {
+        match self {
+            AppError::Forbidden {
+                without_city: true, ..
+            } => "forbidden_without_city",
+            _ => self.code(),
+        }
+    }
+
+    /// The facts an error page's explanation names (`{minutes}`, `{limit}`).
+    pub fn page_facts(&self) -> Vec<(&'static str, String)> {
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => {
+                vec![("minutes", retry_after_secs.div_ceil(60).max(1).to_string())]
+            }
+            AppError::TooLarge { limit } => {
+                vec![("limit", limit.div_ceil(1024 * 1024).to_string())]
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -106,6 +146,7 @@ impl AppError {
             | AppError::Unauthenticated
             | AppError::Forbidden { .. }
             | AppError::CsrfRejected
+            | AppError::TooLarge { .. }
             | AppError::TooManyRequests { .. }
             | AppError::Conflict { .. }
             | AppError::MethodNotAllowed
@@ -154,6 +195,7 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

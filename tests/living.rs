@@ -27,7 +27,8 @@ specs![
         an_editor_archives_a_stopped_project_which_stays_findable_and_marked,
         a_merged_project_points_to_the_project_it_continues_in,
         a_bad_archive_form_keeps_what_was_typed_and_stores_nothing,
-        the_programme_office_adds_a_project_for_any_city;
+        the_programme_office_adds_a_project_for_any_city,
+        the_home_page_shows_what_cities_updated_not_the_import_order;
 ];
 
 fn id_of(app: &TestApp, source_ref: &str) -> i64 {
@@ -375,4 +376,17 @@ fn the_programme_office_adds_a_project_for_any_city(app: &mut TestApp) {
         .and_then(|s| s.parse::<i64>().ok())
         .expect("id");
     assert_eq!(project(app, own)["city"]["slug"], "deventer");
+}
+
+fn the_home_page_shows_what_cities_updated_not_the_import_order(app: &mut TestApp) {
+    let (_, before) = app.get("/");
+    assert!(before.contains("Nog geen stad heeft een project op Stadsmaat toegevoegd"));
+    let id = id_of(app, "11.4");
+    assert_eq!(confirm(&deventer_editor(app), id), 303);
+    let (_, after) = app.get("/");
+    assert!(
+        after.contains(&format!("href=\"/projecten/{id}\"")),
+        "{after}"
+    );
+    assert!(!after.contains("Nog geen stad heeft een project"));
 }

@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod dataset;
 mod digest;
+mod errors;
 mod forum;
 mod instances;
 mod layering;
@@ -99,6 +100,7 @@ fn main() {
         search::specs(),
         cli::specs(),
         dataset::specs(),
+        errors::specs(),
         layering::specs(),
         forum::specs(),
         pools::specs(),

@@ -473,13 +473,15 @@ fn bad_answers_are_refused_with_a_clear_error_and_nothing_is_stored(app: &mut Te
     let not_suggested = answer(&member, project, own, "ja", "");
     assert_eq!(not_suggested.status, 400);
     assert!(
-        not_suggested.body.contains("not suggested"),
+        not_suggested
+            .body
+            .contains("Geen suggestie bij dit project"),
         "{}",
         not_suggested.body
     );
     let long = answer(&member, project, arnhem, "ja", &"x".repeat(501));
     assert_eq!(long.status, 400);
-    assert!(long.body.contains("at most 500"), "{}", long.body);
+    assert!(long.body.contains("hoogstens 500 tekens"), "{}", long.body);
     assert_eq!(
         answer(&member, project, arnhem, "misschien", "").status,
         400

@@ -25,6 +25,8 @@ specs! {
         pages_have_landmarks_a_title_and_one_h1,
         head_is_answered_like_get_without_a_body,
         every_page_names_a_site_icon_that_is_served,
+        the_stylesheet_has_a_versioned_address_cached_for_good_with_an_etag,
+        the_plain_static_address_still_works_with_a_short_cache,
         every_page_describes_itself_in_its_language,
         robots_txt_keeps_crawlers_on_public_pages,
         a_method_an_address_does_not_take_is_a_405_naming_those_it_does;
@@ -245,13 +247,12 @@ fn bad_filter_on_a_page_is_a_400_page_saying_why(app: &TestApp) {
         .header("content-type")
         .is_some_and(|c| c.starts_with("text/html")));
     assert!(
-        res.body.contains("Pas de zoekopdracht of de filters aan."),
+        res.body.contains("Open de pagina zonder die toevoegingen"),
         "explained in Dutch"
     );
     assert!(
-        res.body
-            .contains("<span lang=\"en\">page must be a whole number"),
-        "the technical message, marked as English"
+        !res.body.contains("page must be a whole number"),
+        "the technical message goes to the log, not the page"
     );
     assert_eq!(app.get("/projecten?theme=%3Cscript%3E").0, 400);
     assert!(
@@ -263,13 +264,76 @@ fn bad_filter_on_a_page_is_a_400_page_saying_why(app: &TestApp) {
 }
 
 fn every_page_names_a_site_icon_that_is_served(app: &TestApp) {
-    let icon = "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">";
+    let icon_of = |html: &str| {
+        let (_, rest) = html.split_once("<link rel=\"icon\" href=\"")?;
+        let (href, rest) = rest.split_once('"')?;
+        rest.starts_with(" type=\"image/svg+xml\">")
+            .then(|| href.to_owned())
+    };
+    let icon = icon_of(&page(app, "/")).expect("an icon");
+    assert!(
+        icon.starts_with("/static/favicon.") && icon.ends_with(".svg"),
+        "{icon}"
+    );
     for path in PAGES {
-        assert!(page(app, path).contains(icon), "{path}");
+        assert_eq!(
+            icon_of(&page(app, path)).as_deref(),
+            Some(icon.as_str()),
+            "{path}"
+        );
     }
-    let res = app.get_response("/static/favicon.svg");
+    let res = app.get_response(&icon);
     assert_eq!(res.status, 200);
     assert_eq!(res.header("content-type"), Some("image/svg+xml"));
+}
+
+/// The text between `start` and the next `end` in `html`.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = html.find(start)? + start.len();
+    let len = html[from..].find(end)?;
+    Some(&html[from..from + len])
+}
+
+fn the_stylesheet_has_a_versioned_address_cached_for_good_with_an_etag(app: &TestApp) {
+    let (_, home) = app.get("/");
+    let href = between(&home, "<link rel=\"stylesheet\" href=\"", "\"").expect("a stylesheet");
+    let name = href.strip_prefix("/static/stadsmaat.").expect(href);
+    let hash = name.strip_suffix(".css").expect(href);
+    assert!(
+        hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{href}"
+    );
+    let res = app.get_response(href);
+    assert_eq!(res.status, 200);
+    assert!(res
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/css")));
+    assert_eq!(
+        res.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    let etag = res.header("etag").expect("an ETag").to_owned();
+    let again = app.get_with(href, &[("If-None-Match", &etag)]);
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+}
+
+fn the_plain_static_address_still_works_with_a_short_cache(app: &TestApp) {
+    let res = app.get_response("/static/stadsmaat.css");
+    assert_eq!(res.status, 200);
+    let cache = res.header("cache-control").expect("cache-control");
+    assert!(!cache.contains("immutable"), "{cache}");
+    assert!(res.header("etag").is_some());
+    let outdated = app.get_response("/static/stadsmaat.0123456789abcdef.css");
+    assert_eq!(
+        outdated.status, 200,
+        "a page from before a release keeps its style"
+    );
+    assert!(!outdated
+        .header("cache-control")
+        .is_some_and(|c| c.contains("immutable")));
+    assert_eq!(app.get("/static/bestaat-niet.css").0, 404);
 }
 
 fn every_page_describes_itself_in_its_language(app: &TestApp) {

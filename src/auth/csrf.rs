@@ -22,9 +22,14 @@ use super::{forwarded, token};
 use crate::error::{AppError, AppResult};
 
 pub const CSRF_COOKIE: &str = "stadsmaat_csrf";
-/// No form of the site comes near this: a post of 20,000 characters percent-encoded is
-/// at most 180 KB, and its text is kept and shown again when it is too long.
-const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// The largest form body read. A valid post is far smaller (20,000 characters
+/// percent-encoded are at most 240 KB), but a text pasted whole may be megabytes: up to
+/// this size it is read, and the form shown again with the text kept and its limit
+/// named. A larger body gets a page saying this limit.
+pub const MAX_FORM_BYTES: usize = 8 * 1024 * 1024;
+/// How much of a body above the limit is read and dropped before answering, so the
+/// browser, still sending, receives the answer rather than a closed connection.
+const MAX_DRAINED_BYTES: usize = 64 * 1024 * 1024;
 
 pub fn cookie(value: String, secure: bool) -> Cookie<'static> {
     super::session::secret_cookie(CSRF_COOKIE, value, secure).finish()
@@ -53,14 +58,47 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
         }
         let visitor = req.extensions().get::<Visitor>().cloned();
         let same_origin = same_origin(req);
-        let body = web::Bytes::from_request(req, payload);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let payload = payload.take();
         Box::pin(async move {
-            let body = body
-                .await
-                .map_err(|_| AppError::bad_request("invalid_form", "the form could not be read"))?;
+            let body = read_body(payload, declared).await?;
             Ok(Form(check(visitor, same_origin, &body)?))
         })
     }
+}
+
+/// The body, up to [`MAX_FORM_BYTES`]; a larger one is drained (up to
+/// [`MAX_DRAINED_BYTES`]) and refused with [`AppError::TooLarge`].
+async fn read_body(mut payload: Payload, declared: Option<usize>) -> AppResult<web::BytesMut> {
+    use futures_util::StreamExt;
+    let too_large = AppError::TooLarge {
+        limit: MAX_FORM_BYTES,
+    };
+    let unreadable = || AppError::bad_request("invalid_form", "the form could not be read");
+    // A body announced beyond what is drained is refused before it is read.
+    if declared.is_some_and(|n| n > MAX_DRAINED_BYTES) {
+        return Err(too_large);
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(MAX_FORM_BYTES));
+    let mut seen = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        seen += chunk.len();
+        if seen > MAX_DRAINED_BYTES {
+            return Err(too_large);
+        }
+        if seen <= MAX_FORM_BYTES {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if seen > MAX_FORM_BYTES {
+        return Err(too_large);
+    }
+    Ok(body)
 }
 
 fn check<T: DeserializeOwned>(
@@ -68,12 +106,6 @@ fn check<T: DeserializeOwned>(
     same_origin: bool,
     body: &[u8],
 ) -> AppResult<T> {
-    if body.len() > MAX_FORM_BYTES {
-        return Err(AppError::bad_request(
-            "invalid_form",
-            "the form is too large",
-        ));
-    }
     let fields = strict_fields(body)?;
     let expected = visitor.map(|v| v.csrf).unwrap_or_default();
     let submitted = fields
@@ -221,17 +253,17 @@ async fn read_multipart(
                 }
             }
             None => {
+                let too_large = || AppError::TooLarge {
+                    limit: MAX_FORM_BYTES,
+                };
                 let bytes = field
                     .bytes(MAX_FORM_BYTES)
                     .await
-                    .map_err(|_| AppError::bad_request("invalid_form", "the form is too large"))?
+                    .map_err(|_| too_large())?
                     .map_err(|_| unreadable())?;
                 text_bytes += bytes.len();
                 if text_bytes > MAX_FORM_BYTES {
-                    return Err(AppError::bad_request(
-                        "invalid_form",
-                        "the form is too large",
-                    ));
+                    return Err(too_large());
                 }
                 let text = std::str::from_utf8(&bytes).map_err(|_| {
                     AppError::bad_request("invalid_text", "the form is not valid UTF-8")

@@ -143,9 +143,23 @@ pub fn authorize(visitor: &Visitor, action: Action) -> AppResult<&SessionUser> {
     let user = visitor.user.as_ref().ok_or(AppError::Unauthenticated)?;
     if user.may(action) {
         Ok(user)
+    } else if user.city_id.is_none() && needs_a_city(action) {
+        Err(AppError::forbidden_without_city(refusal(action)))
     } else {
         Err(AppError::forbidden(refusal(action)))
     }
+}
+
+/// Actions a member of the right city may do: refused to someone of no city, they are
+/// what joining one is for, so the error page offers the membership form.
+fn needs_a_city(action: Action) -> bool {
+    matches!(
+        action,
+        Action::CreateProject { .. }
+            | Action::EditProject { .. }
+            | Action::JudgeSuggestion
+            | Action::RecordAdoption { .. }
+    )
 }
 
 fn refusal(action: Action) -> &'static str {

@@ -525,11 +525,11 @@ fn read_fields(
         .collect::<Vec<_>>()
         .join(", ");
     if tags.chars().count() > 500 {
-        view.field_error("tags", t("edit.too_long"));
+        view.field_error("tags", t("edit.tags_too_long"));
     }
     let note = form.text("note").trim().to_owned();
     if note.chars().count() > MAX_NOTE {
-        view.field_error("note", t("edit.too_long"));
+        view.field_error("note", t("edit.note_too_long"));
     }
     let projects = match project_ids(form.text("projects")) {
         Some(ids) => ids,
@@ -1087,7 +1087,9 @@ pub async fn record_adoption(
     let id = toolkit_id(&id)?;
     let user = page.visitor.signed_in()?.clone();
     let city_id = user.city_id.ok_or_else(|| {
-        AppError::forbidden("only members of a city record what it uses; join your city first")
+        AppError::forbidden_without_city(
+            "only members of a city record what it uses; join your city first",
+        )
     })?;
     authorize(&page.visitor, Action::RecordAdoption { city_id })?;
     let (toolkit, city_projects) = state
@@ -1125,7 +1127,7 @@ pub async fn record_adoption(
     }
     let note = input.note.trim().to_owned();
     if note.chars().count() > MAX_NOTE {
-        form.field_error("note", t("edit.too_long"));
+        form.field_error("note", t("edit.note_too_long"));
     } else if status == Some(AdoptionStatus::Stopped) && note.is_empty() {
         form.field_error("note", t("adoption.reason_needed"));
     }

@@ -241,7 +241,7 @@ fn validate(
     }
     let lessons = input.lessons.trim().to_owned();
     if lessons.chars().count() > MAX_LESSONS {
-        view.field_error("lessons", t("edit.too_long"));
+        view.field_error("lessons", t("edit.lessons_too_long"));
     }
     Some(ArchiveDecision {
         why: why?,

@@ -111,15 +111,15 @@ fn validate(
     });
     let lessons = input.lessons.trim().to_owned();
     if lessons.chars().count() > MAX_TEXT {
-        view.field_error("lessons", t("edit.too_long"));
+        view.field_error("lessons", t("edit.lessons_too_long"));
     }
     let partners = lines(&input.partners);
     if partners.lines().count() > MAX_LINES || partners.lines().any(|l| l.len() > MAX_LINE) {
-        view.field_error("partners", t("edit.too_long"));
+        view.field_error("partners", t("edit.partners_too_long"));
     }
     let contact_name = input.contact_name.trim().to_owned();
     if contact_name.chars().count() > MAX_TITLE {
-        view.field_error("contact_name", t("edit.too_long"));
+        view.field_error("contact_name", t("edit.contact_name_too_long"));
     }
     let contact_email = match input.contact_email.trim() {
         "" => String::new(),
@@ -270,9 +270,9 @@ async fn new_project_city(state: &AppState, page: &PageRequest) -> AppResult<New
             cities,
         });
     }
-    user.city_id
-        .map(NewProjectCity::Own)
-        .ok_or_else(|| AppError::forbidden("join a city first; new projects belong to your city"))
+    user.city_id.map(NewProjectCity::Own).ok_or_else(|| {
+        AppError::forbidden_without_city("join a city first; new projects belong to your city")
+    })
 }
 
 impl NewProjectCity {
@@ -384,11 +384,7 @@ fn saved_at(conn: &mut crate::db::DbConnection) -> AppResult<i64> {
 }
 
 /// The project, if the visitor may edit it (and so confirm, archive or reopen it).
-pub(super) async fn editable(
-    state: &AppState,
-    page: &PageRequest,
-    id: i32,
-) -> AppResult<Project> {
+pub(super) async fn editable(state: &AppState, page: &PageRequest, id: i32) -> AppResult<Project> {
     let project = state.db.run(move |conn| Project::find(conn, id)).await?;
     authorize(
         &page.visitor,

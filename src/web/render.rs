@@ -26,6 +26,9 @@ struct TemplateFiles;
 
 pub const LANG_COOKIE: &str = "lang";
 
+// `{{asset "stadsmaat.css"}}`: the versioned address of a static file.
+handlebars::handlebars_helper!(AssetHelper: |path: str| super::assets::url(path));
+
 pub struct Renderer {
     registry: Handlebars<'static>,
     catalogs: Arc<Catalogs>,
@@ -51,6 +54,7 @@ impl Renderer {
         registry.register_helper("t", Box::new(TranslateHelper(catalogs.clone())));
         registry.register_helper("num", Box::new(NumberHelper));
         registry.register_helper("date", Box::new(DateHelper));
+        registry.register_helper("asset", Box::new(AssetHelper));
         Ok(Renderer { registry, catalogs })
     }
 
@@ -278,9 +282,10 @@ struct ErrorPage {
     heading: String,
     /// What happened and what to do, in the page's language.
     explanation: String,
-    /// The error's own message, in English, where it says more (which field, which
-    /// value); marked as English on the page.
-    detail: Option<String>,
+    /// The next steps, each a link that takes it.
+    next: Vec<super::forms::Link>,
+    /// Offer the search box (a page that does not exist may be found another way).
+    search: bool,
 }
 
 /// Headers an error keeps when its page replaces the body.
@@ -297,9 +302,60 @@ fn status_code_key(status: StatusCode) -> &'static str {
     }
 }
 
-/// Page routes answer errors as HTML: the error's stable code picks the translated
-/// heading and explanation; a client error adds its own (English) message, which names
-/// the field or value. API routes keep the JSON body.
+/// The links an error page offers, by its key: (address, text key). Every page also
+/// links home. `back` is the page the visitor came from (the form, for a post).
+fn next_steps(
+    key: &str,
+    page: &PageRequest,
+    back: &str,
+    is_get: bool,
+) -> Vec<(String, &'static str)> {
+    let this_page = || (page.path.clone(), "error.next.try_again");
+    let without_query = || {
+        let base = page.path.split('?').next().unwrap_or("/").to_owned();
+        (base, "error.next.without_query")
+    };
+    match key {
+        "forbidden_without_city" => vec![("/account/lidmaatschap".into(), "error.next.join_city")],
+        "unauthenticated" => {
+            let query = serde_urlencoded::to_string([("terug", back)]).unwrap_or_default();
+            vec![(format!("/inloggen?{query}"), "error.next.sign_in")]
+        }
+        "not_found" => vec![
+            ("/projecten".into(), "error.next.projects"),
+            ("/steden".into(), "error.next.cities"),
+        ],
+        "csrf" | "conflict" | "too_large" | "too_long" | "invalid_form" | "invalid_text" => {
+            vec![(back.to_owned(), "error.next.reload_form")]
+        }
+        code if code.starts_with("invalid_") && is_get => vec![without_query()],
+        code if code.starts_with("invalid_") => vec![(back.to_owned(), "error.next.reload_form")],
+        "too_many_requests" | "unavailable" | "internal" | "generic" if is_get => vec![this_page()],
+        "too_many_requests" | "unavailable" => vec![(back.to_owned(), "error.next.reload_form")],
+        _ => Vec::new(),
+    }
+}
+
+/// The local path of the page the visitor came from (the form a post was sent from),
+/// taken from `Referer` when it is this site; else this page's own path.
+fn came_from(req: &HttpRequest, page: &PageRequest) -> String {
+    let client = crate::auth::forwarded::Client::of(req);
+    let site = format!("{}://{}", client.scheme, client.host);
+    let referer = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.strip_prefix(&site))
+        .filter(|path| path.starts_with('/'));
+    match referer {
+        Some(path) => super::local_path(Some(path)).to_owned(),
+        None => page.path.clone(),
+    }
+}
+
+/// Page routes answer errors as HTML: the error's page key (its stable code, or a more
+/// specific reason) picks the translated heading, explanation and next steps. Technical
+/// detail goes to the log, never onto the page. API routes keep the JSON body.
 pub async fn error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -326,10 +382,9 @@ pub async fn error_pages(
         .error()
         .and_then(|e| e.as_error::<AppError>())
         .or(method_not_allowed.as_ref());
+    let is_get = res.request().method() == actix_web::http::Method::GET;
     // A page that needs a signed-in user sends a visitor to the login form and back.
-    if matches!(app_error, Some(AppError::Unauthenticated))
-        && res.request().method() == actix_web::http::Method::GET
-    {
+    if matches!(app_error, Some(AppError::Unauthenticated)) && is_get {
         let back = serde_urlencoded::to_string([(
             "terug",
             PageRequest::from_request_head(res.request()).path,
@@ -350,30 +405,51 @@ pub async fn error_pages(
     if res.response().error().is_none() && is_html {
         return Ok(res);
     }
-    let (code, detail) = match (app_error, res.response().error()) {
-        (Some(app), _) => (app.code(), Some(app.public_message())),
+    let (key, facts) = match (app_error, res.response().error()) {
+        (Some(app), _) => (app.page_key(), app.page_facts()),
         // An extractor's refusal (an id that is not a number, a body too large).
-        (None, Some(err)) => (status_code_key(status), Some(err.to_string())),
-        (None, None) => (status_code_key(status), None),
+        (None, _) => (status_code_key(status), Vec::new()),
     };
-    // Server errors say nothing more than their explanation.
-    let detail = detail.filter(|_| status.is_client_error());
+    // The technical detail, in English, is for whoever reads the log (server errors
+    // are logged where they are answered).
+    if status.is_client_error() {
+        if let Some(err) = res.response().error() {
+            tracing::info!(
+                status = status.as_u16(),
+                code = key,
+                path = %crate::auth::token::redact_links(res.request().path()),
+                detail = %err,
+                "error page"
+            );
+        }
+    }
     let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
         return Ok(res);
     };
     let page = PageRequest::from_request_head(res.request());
+    let back = came_from(res.request(), &page);
     let renderer = &state.renderer;
-    // A code without its own texts (a new one) falls back to the generic ones.
-    let translated = |key: String, fallback: &str| match renderer.text(page.lang, &key) {
-        text if text == key => renderer.text(page.lang, fallback).to_owned(),
-        text => text.to_owned(),
+    let catalogs = renderer.catalogs();
+    let facts: Vec<(&str, &str)> = facts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // A key without its own texts (a new code) falls back to the generic ones.
+    let translated = |key: String, fallback: &str| match catalogs.text(page.lang, &key) {
+        text if text == key => catalogs.format(page.lang, fallback, &facts),
+        _ => catalogs.format(page.lang, &key, &facts),
     };
-    let heading = translated(format!("error.{code}"), "error.generic");
+    let heading = translated(format!("error.{key}"), "error.generic");
+    let next = next_steps(key, &page, &back, is_get)
+        .into_iter()
+        .map(|(href, text)| super::forms::Link {
+            href,
+            text: renderer.text(page.lang, text).to_owned(),
+        })
+        .collect();
     let body = ErrorPage {
         status: status.as_u16(),
         heading: heading.clone(),
-        explanation: translated(format!("error.{code}.text"), "error.generic.text"),
-        detail,
+        explanation: translated(format!("error.{key}.text"), "error.generic.text"),
+        next,
+        search: key == "not_found",
     };
     let html = match renderer.page_html(&page, "errors/error", &heading, &body, None) {
         Ok(html) => html,
@@ -400,4 +476,62 @@ fn replace_body(
     }
     let (req, _) = res.into_parts();
     ServiceResponse::new(req, response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(path: &str) -> PageRequest {
+        PageRequest {
+            lang: Lang::Nl,
+            path: path.to_owned(),
+            visitor: Visitor::default(),
+        }
+    }
+
+    #[test]
+    fn every_error_page_has_its_texts_and_translated_next_steps_in_both_languages() {
+        let catalogs = Catalogs::load().expect("catalogs");
+        let page = page("/projecten?page=x");
+        for key in [
+            "forbidden",
+            "forbidden_without_city",
+            "unauthenticated",
+            "not_found",
+            "csrf",
+            "conflict",
+            "too_large",
+            "too_long",
+            "invalid_query",
+            "invalid_parameter",
+            "too_many_requests",
+            "unavailable",
+            "internal",
+            "generic",
+            "method_not_allowed",
+        ] {
+            for lang in Lang::ALL {
+                for text in [format!("error.{key}"), format!("error.{key}.text")] {
+                    assert_ne!(catalogs.text(lang, &text), text, "{lang:?}");
+                }
+                for is_get in [true, false] {
+                    for (_, text) in next_steps(key, &page, "/form", is_get) {
+                        assert_ne!(catalogs.text(lang, text), text, "{key} {lang:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_query_leads_to_the_page_without_it_and_a_refusal_to_the_membership_form() {
+        let page = page("/projecten?page=x&page=y");
+        let steps = next_steps("invalid_query", &page, "/projecten", true);
+        assert_eq!(steps[0].0, "/projecten");
+        let steps = next_steps("forbidden_without_city", &page, "/", true);
+        assert_eq!(steps[0].0, "/account/lidmaatschap");
+        let steps = next_steps("unauthenticated", &page, "/discussies/4", false);
+        assert_eq!(steps[0].0, "/inloggen?terug=%2Fdiscussies%2F4");
+    }
 }
