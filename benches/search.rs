@@ -25,6 +25,11 @@
 //! OR-ed, bm25 with Stadsmaat's own field weights; it holds the projects only,
 //! city documents being filtered out of the tantivy results anyway).
 //!
+//! **Swing.** The index again with one more project, a Zwolle parking pilot that
+//! mentions the LoRaWAN network its sensors report over: the queries (the judged ones and
+//! three about parking) whose top 10 gained another project than it, which only a
+//! corpus-dependent step such as feedback can cause (issue 16, item 6).
+//!
 //! **Performance.** On the G40 corpus and on a synthetic corpus of 100,000 projects made
 //! from it (deterministic xorshift seed): build time of a fresh in-memory index (all
 //! documents, one commit / one transaction), then the 59 judged queries repeated after
@@ -611,6 +616,83 @@ struct Performance {
 }
 
 // ---------------------------------------------------------------------------------------
+// Swing: what one added project changes in other queries' top 10
+
+/// The issue's example (issue 16, item 6): a new parking pilot that mentions the LoRaWAN
+/// network its sensors report over; the integration spec adds the same project.
+const PROBE_TITLE: &str = "Slim parkeren in de binnenstad";
+const PROBE_BODY: &str = "Zwolle test in twee straten van de binnenstad sensoren in de \
+    parkeervakken. Elke sensor meldt via het LoRaWAN-netwerk van de gemeente of de plek \
+    bezet of vrij is. Automobilisten zien in een app waar nog plek is, zodat er minder \
+    zoekverkeer door de binnenstad rijdt.";
+/// The queries the probe is about, asked besides the judged ones.
+const PROBE_QUERIES: [&str; 3] = ["smart parking", "parkeersensoren", "slim parkeren"];
+const PROBE_REF: &str = "probe";
+
+/// Adds the probe project and counts the queries whose top 10 gained another project
+/// than the probe: what feedback (or any corpus statistic) let one document swing.
+fn swing(docs: &[SearchDoc], queries: &[JudgedQuery]) -> BenchResult<()> {
+    let (mut before, _) = Tantivy::build("stadsmaat", Profile::Dutch, Thesaurus::shipped(), docs)?;
+    let id = docs.iter().map(|d| d.id).max().unwrap_or(0) + 1;
+    let mut with_probe = docs.to_vec();
+    with_probe.push(SearchDoc {
+        kind: DocKind::Project,
+        id,
+        url: stadsmaat::projects::view::project_url(id),
+        context: format!("Zwolle {}", Theme::Mobility.name()),
+        title: PROBE_TITLE.to_owned(),
+        body: PROBE_BODY.to_owned(),
+        city: Some(CityRef {
+            slug: "zwolle".to_owned(),
+            name: "Zwolle".to_owned(),
+        }),
+        theme: Some("mobility".to_owned()),
+        stage: Some("pilot".to_owned()),
+        source_ref: Some(PROBE_REF.to_owned()),
+    });
+    let (mut after, _) = Tantivy::build(
+        "stadsmaat",
+        Profile::Dutch,
+        Thesaurus::shipped(),
+        &with_probe,
+    )?;
+    let texts = PROBE_QUERIES.iter().copied().chain(
+        queries
+            .iter()
+            .map(|q| q.query.as_str())
+            .filter(|q| !PROBE_QUERIES.contains(q)),
+    );
+    let mut table =
+        Table::new(&["query", "probe rank", "entered besides the probe"]).text_columns(&[2]);
+    let (mut asked, mut swung) = (0, 0);
+    for text in texts {
+        let old = before.ranking(text)?;
+        let new = after.ranking(text)?;
+        let entered: Vec<&str> = new
+            .iter()
+            .filter(|r| *r != PROBE_REF && !old.contains(r))
+            .map(String::as_str)
+            .collect();
+        asked += 1;
+        let rank = new.iter().position(|r| r == PROBE_REF);
+        if !entered.is_empty() || PROBE_QUERIES.contains(&text) {
+            swung += usize::from(!entered.is_empty());
+            table.row(vec![
+                text.to_owned(),
+                rank.map_or("-".to_owned(), |r| (r + 1).to_string()),
+                entered.join(" "),
+            ]);
+        }
+    }
+    heading(&format!(
+        "Swing: one added parking pilot that mentions LoRaWAN; {swung} of {asked} queries' \
+         top {TOP} gained another project than it"
+    ));
+    table.print();
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
 // Tables
 
 fn score(x: f64) -> String {
@@ -986,6 +1068,7 @@ fn main() -> BenchResult<()> {
     if let Some(stadsmaat) = evaluations.first() {
         print_worst(stadsmaat, &queries);
     }
+    swing(&g40, &queries)?;
     println!("After relevance: {}.\n", Memory::read().describe());
     if std::env::var("STADSMAAT_BENCH").as_deref() == Ok("relevance") {
         return Ok(());

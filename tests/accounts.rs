@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::specs;
 use crate::support::fixtures::{
-    edit_fields, post_fields, project, project_by_ref, signed_in, version_in, with,
+    create_project, edit_fields, post_fields, project, project_by_ref, signed_in, version_in, with,
 };
 use crate::support::session::{Session, PASSWORD};
 use crate::support::smtp::SmtpSink;
@@ -932,15 +932,6 @@ const NEW_PROJECT: &[(&str, &str)] = &[
     ("contact_email", "m.deboer@zwolle.nl"),
     ("links", "https://example.org/lantaarns"),
 ];
-
-fn create_project(session: &Session, fields: &[(&str, &str)]) -> i64 {
-    let res = session.post("/projecten/nieuw", fields);
-    assert_eq!(res.status, 303, "{}", res.body);
-    res.header("location")
-        .and_then(|l| l.strip_prefix("/projecten/"))
-        .and_then(|id| id.parse().ok())
-        .expect("redirect to the new project")
-}
 
 fn a_member_adds_a_project_that_search_and_matchmaking_show_at_once(app: &mut TestApp) {
     let admin = signed_in(app, ADMIN, true);

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crate::specs;
-use crate::support::fixtures::signed_in_as;
+use crate::support::fixtures::{create_project, signed_in_as};
 use crate::support::smtp::{Received, SmtpSink};
 use crate::support::{eventually, poll, TestApp};
 
@@ -81,8 +81,8 @@ fn decoded(mail: &Received) -> String {
 /// Arnhem adds an iVRI project like Apeldoorn's Talking Traffic pilot.
 fn arnhem_adds_ivris(app: &TestApp) -> i64 {
     let arnhem = signed_in_as(app, "verkeer@arnhem.nl", &["--city", "arnhem"]);
-    let res = arnhem.post(
-        "/projecten/nieuw",
+    let id = create_project(
+        &arnhem,
         &[
             ("title", "iVRI's op de Velperweg"),
             (
@@ -96,12 +96,6 @@ fn arnhem_adds_ivris(app: &TestApp) -> i64 {
             ("version", ""),
         ],
     );
-    assert_eq!(res.status, 303, "{}", res.body);
-    let id: i64 = res
-        .header("location")
-        .and_then(|l| l.strip_prefix("/projecten/"))
-        .and_then(|id| id.parse().ok())
-        .expect("the new project");
     eventually("matchmaking has the new project", || {
         let (_, body) = app.get_json(&format!("/api/v1/projects/{id}/similar?limit=10"));
         body["results"].as_array().is_some_and(|r| {

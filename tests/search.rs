@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::specs;
+use crate::support::fixtures::{create_project, signed_in_as};
 use crate::support::{assert_api_error, poll, TestApp};
 
 specs! {
@@ -34,7 +35,8 @@ specs! {
         damaged_index_is_rebuilt_from_the_database,
         index_files_damaged_on_disk_are_repaired_at_start,
         an_index_damaged_under_the_running_server_is_rebuilt_not_a_500,
-        reindex_command_rebuilds_and_refuses_while_serving;
+        reindex_command_rebuilds_and_refuses_while_serving,
+        one_new_project_changes_other_top_tens_only_by_itself;
 }
 
 fn search(app: &TestApp, query: &str) -> Value {
@@ -557,4 +559,57 @@ fn reindex_command_rebuilds_and_refuses_while_serving(app: &mut TestApp) {
     assert!(String::from_utf8_lossy(&output.stdout).contains("480 documents"));
     app.restart();
     assert!(total_for(app, "fiets") > 5);
+}
+
+fn ids(body: &Value) -> Vec<i64> {
+    body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|h| h["id"].as_i64())
+        .collect()
+}
+
+/// Feedback borrows concepts from the best hits, so one new project could swing what
+/// everyone else finds: a parking pilot that mentions its LoRaWAN network once brought
+/// the LoRa networks into "smart parking" (issue 16, item 6). It may only add itself.
+fn one_new_project_changes_other_top_tens_only_by_itself(app: &mut TestApp) {
+    const QUERIES: [&str; 3] = ["smart parking", "parkeersensoren", "slim parkeren"];
+    let before: Vec<Vec<i64>> = QUERIES.iter().map(|q| ids(&search(app, q))).collect();
+    let editor = signed_in_as(app, "redactie@zwolle.nl", &["--city", "zwolle", "--editor"]);
+    let id = create_project(
+        &editor,
+        &[
+            ("title", "Slim parkeren in de binnenstad"),
+            (
+                "description",
+                "Zwolle test in twee straten van de binnenstad sensoren in de parkeervakken. \
+                 Elke sensor meldt via het LoRaWAN-netwerk van de gemeente of de plek bezet of \
+                 vrij is. Automobilisten zien in een app waar nog plek is, zodat er minder \
+                 zoekverkeer door de binnenstad rijdt.",
+            ),
+            ("theme", "mobility"),
+            ("stage", "pilot"),
+        ],
+    );
+    poll(
+        Duration::from_secs(10),
+        || "the new pilot is not found".to_owned(),
+        || {
+            ids(&search(app, "slim parkeren"))
+                .contains(&id)
+                .then_some(())
+        },
+    );
+    for (query, old) in QUERIES.iter().zip(&before) {
+        let new = ids(&search(app, query));
+        let entered: Vec<&i64> = new
+            .iter()
+            .filter(|n| **n != id && !old.contains(n))
+            .collect();
+        assert!(
+            entered.is_empty(),
+            "{query:?}: {entered:?} entered the top 10 with project {id}: {old:?} -> {new:?}"
+        );
+    }
 }

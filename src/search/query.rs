@@ -4,6 +4,8 @@
 //! vocabulary), and typos get a fuzzy second try. The text never reaches a query
 //! parser, so no character has a special meaning.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
@@ -12,7 +14,7 @@ use tantivy::Term;
 
 use super::analysis::{self, Profile};
 use super::index::Fields;
-use super::thesaurus::Thesaurus;
+use super::thesaurus::{Concept, Thesaurus};
 
 /// Field weights: a word in the title says more than one in the description.
 pub const TITLE_BOOST: f32 = 2.0;
@@ -309,21 +311,47 @@ pub fn feedback_clauses(
     thesaurus: &Thesaurus,
     words: &[QueryWord],
     best_hits: &[String],
-    common: &dyn Fn(&super::thesaurus::Concept) -> bool,
+    common: &dyn Fn(&Concept) -> bool,
 ) -> Option<Box<dyn Query>> {
     let stems: Vec<String> = words.iter().filter_map(|w| w.stem.clone()).collect();
+    let mut analyzer = analysis::words_analyzer();
+    let hits: Vec<Vec<String>> = best_hits
+        .iter()
+        .map(|text| analysis::tokens(&mut analyzer, text))
+        .collect();
+    let clauses: Vec<(Occur, Box<dyn Query>)> = feedback_concepts(thesaurus, &stems, &hits)
+        .into_iter()
+        .filter(|c| !common(c))
+        .flat_map(|concept| concept.terms.iter())
+        .map(|term| (Occur::Should, text_query(fields, term, FEEDBACK_WEIGHT)))
+        .collect();
+    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}
+
+/// The concepts feedback borrows for a query (its stems) from its best hits (their
+/// tokens): shared by two of them (one when it stands alone), not named by the query,
+/// and, when the query names concepts, listed in the same section of the thesaurus as
+/// one of those. Which hits are best is what one new document changes, so "shared" can
+/// tip either way; the thesaurus no document changes. A new parking pilot that mentions
+/// its LoRaWAN network thus cannot bring every LoRa network to "slim parkeren" (a share
+/// of the query's matches could not stop that: "smart parking" matches four projects).
+pub fn feedback_concepts<'a>(
+    thesaurus: &'a Thesaurus,
+    stems: &[String],
+    best_hits: &[Vec<String>],
+) -> Vec<&'a Concept> {
     let named: Vec<&str> = thesaurus
-        .matches(&stems)
+        .matches(stems)
         .iter()
         .map(|m| m.concept.id.as_str())
         .collect();
-    let mut analyzer = analysis::words_analyzer();
-    let mut counts: std::collections::BTreeMap<&str, (usize, &super::thesaurus::Concept)> =
-        Default::default();
-    for text in best_hits {
-        let tokens = analysis::tokens(&mut analyzer, text);
-        let mut seen = std::collections::BTreeSet::new();
-        for m in thesaurus.matches(&tokens) {
+    let related = |concept: &Concept| {
+        named.is_empty() || named.iter().any(|n| thesaurus.related(n, &concept.id))
+    };
+    let mut counts: BTreeMap<&str, (usize, &Concept)> = BTreeMap::new();
+    for tokens in best_hits {
+        let mut seen = BTreeSet::new();
+        for m in thesaurus.matches(tokens) {
             if seen.insert(m.concept.id.as_str()) {
                 counts
                     .entry(m.concept.id.as_str())
@@ -333,18 +361,68 @@ pub fn feedback_clauses(
         }
     }
     let needed = if best_hits.len() == 1 { 1 } else { 2 };
-    let clauses: Vec<(Occur, Box<dyn Query>)> = counts
+    counts
         .into_values()
-        .filter(|(n, c)| *n >= needed && !named.contains(&c.id.as_str()) && !common(c))
-        .flat_map(|(_, concept)| concept.terms.iter())
-        .map(|term| (Occur::Should, text_query(fields, term, FEEDBACK_WEIGHT)))
-        .collect();
-    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+        .filter(|(n, c)| *n >= needed && !named.contains(&c.id.as_str()) && related(c))
+        .map(|(_, concept)| concept)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::split_compound;
+    use super::{feedback_concepts, split_compound};
+    use crate::search::analysis;
+    use crate::search::thesaurus::Thesaurus;
+
+    const THESAURUS: &str = "concept\tterms\tnote\n\
+        # --- Smart Mobility\n\
+        parking-sensor\tparkeersensor | slim parkeren\t\n\
+        parking-guidance\tparkeerverwijzing | vrije parkeerplaats\t\n\
+        # --- Smart Governance\n\
+        lora\tlora | lorawan\t\n";
+
+    fn tokens(text: &str) -> Vec<String> {
+        analysis::tokens(&mut analysis::words_analyzer(), text)
+    }
+
+    /// The ids feedback borrows for `query` from hits of these texts.
+    fn borrowed(query: &str, hits: &[&str]) -> Vec<String> {
+        let thesaurus = Thesaurus::parse(THESAURUS, &mut analysis::words_analyzer());
+        let hits: Vec<Vec<String>> = hits.iter().map(|h| tokens(h)).collect();
+        feedback_concepts(&thesaurus, &tokens(query), &hits)
+            .into_iter()
+            .map(|c| c.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn feedback_borrows_only_concepts_related_to_the_query() {
+        let hits = [
+            "Slim parkeren: sensoren melden via LoRaWAN waar een vrije parkeerplaats is.",
+            "Parkeersensoren op het LoRa-netwerk tonen de vrije parkeerplaats in een app.",
+        ];
+        assert_eq!(borrowed("slim parkeren", &hits), ["parking-guidance"]);
+    }
+
+    #[test]
+    fn one_more_hit_naming_an_unrelated_concept_changes_nothing() {
+        let before = [
+            "Parkeersensoren op het LoRa-netwerk.",
+            "Parkeerverwijzing naar de vrije parkeerplaats.",
+            "Slim parkeren in de binnenstad.",
+        ];
+        let mut after = before.to_vec();
+        after.insert(0, "Slim parkeren: sensoren melden het via LoRaWAN.");
+        assert!(borrowed("slim parkeren", &before).is_empty());
+        assert!(borrowed("slim parkeren", &after).is_empty());
+    }
+
+    #[test]
+    fn a_query_naming_no_concept_borrows_what_its_hits_share() {
+        let hits = ["De snuffelfiets op LoRa.", "Snuffelfiets meet via LoRaWAN."];
+        assert_eq!(borrowed("snuffelfiets", &hits), ["lora"]);
+        assert_eq!(borrowed("snuffelfiets", &hits[..1]), ["lora"]);
+    }
 
     fn known(word: &str) -> u64 {
         match word {

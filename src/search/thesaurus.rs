@@ -9,6 +9,8 @@ use tantivy::tokenizer::TextAnalyzer;
 use super::analysis;
 
 const SHIPPED: &str = include_str!("../../data/thesaurus.tsv");
+/// A line that starts a section (a G40 theme or part of one).
+const SECTION: &str = "# --- ";
 
 /// A concept's terms, each as the analyzer's tokens (a term may be several words).
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub struct Thesaurus {
     concepts: Vec<Concept>,
     /// First token of a term → (concept, term) pairs starting with it.
     by_first_token: HashMap<String, Vec<(usize, usize)>>,
+    /// Concept id → the section of the file it is listed in (`# --- ` lines).
+    sections: HashMap<String, usize>,
 }
 
 /// A concept found in a query: which query tokens it covers and the concept itself.
@@ -50,6 +54,16 @@ impl Thesaurus {
     /// Malformed lines are skipped: the thesaurus is curated data, checked by a test.
     pub fn parse(tsv: &str, analyzer: &mut TextAnalyzer) -> Self {
         let mut thesaurus = Thesaurus::default();
+        let mut section = 0;
+        for line in tsv.lines() {
+            if line.starts_with(SECTION) {
+                section += 1;
+            } else if let Some((id, _)) = line.split_once('\t') {
+                if !line.starts_with('#') {
+                    thesaurus.sections.insert(id.trim().to_owned(), section);
+                }
+            }
+        }
         for mut fields in crate::text::tsv_records(tsv) {
             let (Some(id), Some(terms)) = (fields.next(), fields.next()) else {
                 continue;
@@ -98,6 +112,15 @@ impl Thesaurus {
             }
         }
         self.concepts.push(concept);
+    }
+
+    /// Whether two concepts are listed in one section of the file (one G40 theme, or a
+    /// part of one): the concepts feedback may borrow for a query naming one of them.
+    pub fn related(&self, a: &str, b: &str) -> bool {
+        match (self.sections.get(a), self.sections.get(b)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
     }
 
     /// The concept with this id.

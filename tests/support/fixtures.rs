@@ -6,6 +6,16 @@ use serde_json::Value;
 use super::session::Session;
 use super::TestApp;
 
+/// Creates a project through the form, as a signed-in member or editor; its id.
+pub fn create_project(session: &Session, fields: &[(&str, &str)]) -> i64 {
+    let res = session.post("/projecten/nieuw", fields);
+    assert_eq!(res.status, 303, "{}", res.body);
+    res.header("location")
+        .and_then(|l| l.strip_prefix("/projecten/"))
+        .and_then(|id| id.parse().ok())
+        .expect("redirect to the new project")
+}
+
 /// A signed-in user made on the command line; `admin` makes an administrator.
 pub fn signed_in<'a>(app: &'a TestApp, email: &str, admin: bool) -> Session<'a> {
     app.create_user(email, admin);
