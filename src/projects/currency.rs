@@ -16,7 +16,7 @@ use crate::web::forms::see_other;
 use crate::web::render::PageRequest;
 use crate::web::AppState;
 
-/// The day the G40 inventory (`data/g40-2020.json`, its `updated`) describes: what an
+/// The day the G40 inventory (`data/g40-2020.json`, its `source.updated`) describes: what an
 /// import nobody has touched since is current as of.
 pub const REPORT_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2020, 9, 25) {
     Some(day) => day,
@@ -259,7 +259,7 @@ mod tests {
             serde_json::from_str(include_str!("../../data/g40-2020.json"))
                 .expect("the inventory parses");
         assert_eq!(
-            json["updated"].as_str(),
+            json["source"]["updated"].as_str(),
             Some(REPORT_DATE.to_string().as_str())
         );
     }
