@@ -14,7 +14,8 @@ specs! {
         language_switch_link_switches_and_remembers_english,
         account_pages_have_no_wcag_2_1_aa_violations,
         signing_in_works_with_the_plain_form,
-        forum_pages_work_with_plain_forms_and_have_no_wcag_violations;
+        forum_pages_work_with_plain_forms_and_have_no_wcag_violations,
+        pages_fit_a_phone_and_a_laptop_screen;
 }
 
 fn browser() -> Browser {
@@ -52,6 +53,60 @@ fn pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english(app: &TestApp) {
     assert!(
         problems.is_empty(),
         "WCAG violations:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Every page fits a phone (360 px) and a laptop (1366 px): nothing sticks out of the
+/// viewport (wide tables scroll inside their own box). Screenshots of each go to
+/// `target/screenshots` for a person to look at.
+fn pages_fit_a_phone_and_a_laptop_screen(app: &TestApp) {
+    let email = "browser-smal@stadsmaat.test";
+    app.create_user(email, true);
+    let browser = browser();
+    sign_in(&browser, app, email);
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    let _ = std::fs::create_dir_all(&shots);
+    let mut problems = Vec::new();
+    for width in [360, 1366] {
+        browser.resize(width, 800);
+        for path in [
+            "/",
+            "/steden",
+            "/steden/apeldoorn",
+            "/projecten",
+            "/projecten/1",
+            "/themas/mobility",
+            "/wie-doet-wat",
+            "/oplossingen",
+            "/oplossingen/talking-traffic",
+            "/netwerk",
+            "/over",
+            "/zoeken?q=parkeren",
+            "/discussies",
+            "/expertisepools",
+            "/toolkits",
+            "/account",
+            "/account/post",
+            "/steden/apeldoorn/actualiteit",
+            "/projecten/1/archiveren",
+            "/beheer/gebruikers",
+        ] {
+            browser.goto(&format!("{}{path}", app.base_url));
+            let overflow = browser.overflow();
+            if overflow["excess"].as_i64().unwrap_or(0) > 0 {
+                problems.push(format!("{path} at {width} px: {overflow}"));
+            }
+            let name: String = path
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            browser.screenshot(&shots.join(format!("{width}{name}.png")));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "wider than the screen:\n{}",
         problems.join("\n")
     );
 }

@@ -153,6 +153,40 @@ impl Browser {
         read(res)["value"].as_str().unwrap_or("").to_owned()
     }
 
+    /// Sets the window's size in CSS pixels (headless: the viewport's).
+    pub fn resize(&self, width: u32, height: u32) {
+        self.post_session("/window/rect", json!({"width": width, "height": height}));
+    }
+
+    /// How much wider than the viewport the page's document is, in CSS pixels (0: none),
+    /// and the widest elements that stick out, for the message.
+    pub fn overflow(&self) -> Value {
+        self.script(
+            "const w = document.documentElement.clientWidth; \
+             const out = [...document.querySelectorAll('body *')] \
+               .filter(e => e.getBoundingClientRect().right > w + 1 \
+                 && !e.closest('.table-scroll, .map-scroll, pre')) \
+               .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')); \
+             return {excess: document.documentElement.scrollWidth - w, out};",
+        )
+    }
+
+    /// A PNG of the viewport, written to `path`.
+    pub fn screenshot(&self, path: &std::path::Path) {
+        use base64::Engine;
+        let res = agent()
+            .get(&format!(
+                "{}/session/{}/screenshot",
+                self.endpoint, self.session
+            ))
+            .call()
+            .expect("screenshot");
+        let data = read(res)["value"].as_str().unwrap_or("").to_owned();
+        if let Ok(png) = base64::engine::general_purpose::STANDARD.decode(data) {
+            let _ = std::fs::write(path, png);
+        }
+    }
+
     pub fn script(&self, script: &str) -> Value {
         self.post_session("/execute/sync", json!({"script": script, "args": []}))
     }
