@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::edit::editable;
+use super::edit::{editable, titled};
 use super::model::{confirmation, Confirmation, Project, Stage};
 use super::view::project_url;
 use crate::changes::{self, Kind, Operation};
@@ -251,13 +251,6 @@ fn validate(
     })
 }
 
-fn title(state: &AppState, page: &PageRequest, project: &Project) -> String {
-    state
-        .renderer
-        .catalogs()
-        .format(page.lang, "archive.title", &[("title", &project.title)])
-}
-
 /// `GET /projecten/{id}/archiveren`
 pub async fn show_form(
     state: web::Data<AppState>,
@@ -277,7 +270,7 @@ pub async fn show_form(
         &state,
         &page,
         StatusCode::OK,
-        &title(&state, &page, &project),
+        &titled(&state, &page, "archive.title", &project),
     )
 }
 
@@ -302,7 +295,7 @@ pub async fn submit(
                 &state,
                 &page,
                 StatusCode::BAD_REQUEST,
-                &title(&state, &page, &project),
+                &titled(&state, &page, "archive.title", &project),
             )
         }
     };

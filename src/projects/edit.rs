@@ -396,11 +396,12 @@ pub(super) async fn editable(state: &AppState, page: &PageRequest, id: i32) -> A
     Ok(project)
 }
 
-fn edit_title(state: &AppState, page: &PageRequest, project: &Project) -> String {
+/// A page title about `project`: the catalog text `key` with its title filled in.
+pub(super) fn titled(state: &AppState, page: &PageRequest, key: &str, project: &Project) -> String {
     state
         .renderer
         .catalogs()
-        .format(page.lang, "edit.edit_title", &[("title", &project.title)])
+        .format(page.lang, key, &[("title", &project.title)])
 }
 
 pub async fn show_edit(
@@ -422,7 +423,7 @@ pub async fn show_edit(
         &state,
         &page,
         StatusCode::OK,
-        &edit_title(&state, &page, &project),
+        &titled(&state, &page, "edit.edit_title", &project),
         t("edit.edit_lead"),
         form,
     )
@@ -447,7 +448,7 @@ pub async fn update(
     );
     let fields = validate(&t, &input, &mut view);
     if view.has_errors() {
-        let title = edit_title(&state, &page, &project);
+        let title = titled(&state, &page, "edit.edit_title", &project);
         return form_page(
             &state,
             &page,
@@ -514,7 +515,7 @@ fn conflict_page(
         );
         view.field_error(&change.field, message);
     }
-    let title = edit_title(state, page, current);
+    let title = titled(state, page, "edit.edit_title", current);
     form_page(
         state,
         page,
