@@ -122,23 +122,21 @@ pub struct ProjectMarks {
 }
 
 impl ProjectMarks {
-    /// The marks of the projects `ids`, by id (unknown ids left out).
+    /// The marks of the projects `ids`, by id (unknown ids left out); `city_names` by
+    /// city id, as the caller has them already.
     pub fn load(
         conn: &mut crate::db::DbConnection,
         ids: &[i32],
+        city_names: &std::collections::HashMap<i32, String>,
     ) -> crate::error::AppResult<std::collections::HashMap<i32, ProjectMarks>> {
         if ids.is_empty() {
             return Ok(Default::default());
         }
-        let names: std::collections::HashMap<i32, String> = crate::cities::model::City::all(conn)?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
         let today = super::currency::today();
         Ok(Project::by_ids(conn, ids)?
             .into_iter()
             .map(|p| {
-                let city = names.get(&p.city_id).map_or("", String::as_str);
+                let city = city_names.get(&p.city_id).map_or("", String::as_str);
                 let marks = ProjectMarks {
                     currency: super::currency::Currency::of(&p, city, today),
                     archived: super::archive::Archived::of(&p),

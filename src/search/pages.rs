@@ -146,11 +146,13 @@ pub async fn show_search(
     let (city_names, mut marks) = state
         .db
         .run(move |conn| {
-            let names: HashMap<String, String> = City::all(conn)?
-                .into_iter()
-                .map(|c| (c.slug, c.name))
-                .collect();
-            Ok((names, ProjectMarks::load(conn, &project_ids)?))
+            let cities = City::all(conn)?;
+            let by_id: HashMap<i32, String> =
+                cities.iter().map(|c| (c.id, c.name.clone())).collect();
+            let marks = ProjectMarks::load(conn, &project_ids, &by_id)?;
+            let by_slug: HashMap<String, String> =
+                cities.into_iter().map(|c| (c.slug, c.name)).collect();
+            Ok((by_slug, marks))
         })
         .await?;
     let facet =
