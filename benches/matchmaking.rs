@@ -66,9 +66,10 @@ use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 use tantivy::{doc, Index, IndexWriter, Term};
 
 use stadsmaat::inventory::{Inventory, SHIPPED_JSON};
-use stadsmaat::matchmaking::{CityInput, Network, ProjectInput, SolutionLink, SolutionName};
+use stadsmaat::matchmaking::{CityInput, Network, ProjectInput, SolutionLink};
 use stadsmaat::search::thesaurus::Thesaurus;
 use stadsmaat::solutions::catalogue::{self, Linker};
+use stadsmaat::web::i18n::Bilingual;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -185,12 +186,12 @@ impl Corpus {
     /// The projects as the server feeds them to the network: with the solutions that
     /// count (suggested with at least `COUNTS_FROM` confidence).
     fn project_inputs_with_solutions(&self) -> Vec<ProjectInput> {
-        let names: HashMap<String, SolutionName> = catalogue::parse(catalogue::SHIPPED)
+        let names: HashMap<String, Bilingual> = catalogue::parse(catalogue::SHIPPED)
             .into_iter()
             .map(|e| {
                 (
                     e.slug,
-                    SolutionName {
+                    Bilingual {
                         nl: e.name,
                         en: e.name_en,
                     },

@@ -15,6 +15,7 @@ mod digest;
 mod errors;
 mod forum;
 mod instances;
+mod languages;
 mod layering;
 mod living;
 mod mail;
@@ -112,6 +113,7 @@ fn main() {
         matchmaking::specs(),
         solutions::specs(),
         living::specs(),
+        languages::specs(),
     ]
     .into_iter()
     .flatten()

@@ -217,19 +217,25 @@ fn city_page_shows_partner_cities_with_reasons(app: &TestApp) {
     assert_eq!(status, 200);
     assert!(html.contains("Partnersteden"));
     assert!(html.contains("href=\"/steden/nijmegen\""));
-    assert!(html.contains("↔"), "project pairs named");
-    let links = html
-        .split("class=\"reason-links\"")
+    let pair = html
+        .split("class=\"reason reason-pair\">")
         .nth(1)
-        .expect("the pair's projects as links");
+        .expect("a pair of projects as a reason");
+    let pair = pair.split("</li>").next().unwrap_or_default();
+    assert!(pair.starts_with("Beide "), "what both are about: {pair}");
+    assert!(
+        pair.contains(" ↔ <a href=\"/projecten/"),
+        "ours ↔ theirs: {pair}"
+    );
     let talking_traffic = project_id(app, "6.3");
     assert!(
         html.contains(&format!(
-            "href=\"/projecten/{talking_traffic}\">Apeldoorn 6.3</a>"
+            "href=\"/projecten/{talking_traffic}\">Apeldoorn 6.3</a> <span lang=\"nl\">Talking Traffic</span>"
         )),
-        "Apeldoorn's own project linked"
+        "Apeldoorn's own project linked, its title marked as Dutch"
     );
-    assert!(links.trim_start().starts_with(">(<a href=\"/projecten/"));
+    let (_, english) = app.get("/steden/apeldoorn?lang=en");
+    assert!(english.contains("class=\"reason reason-pair\">Both "));
 }
 
 fn network_page_draws_every_city_on_the_map_with_a_text_alternative(app: &TestApp) {

@@ -28,9 +28,7 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::follow::{Follower, Progress};
 use crate::projects::model::Project;
 use crate::search::thesaurus::Thesaurus;
-pub use network::{
-    CityInput, Network, Partner, ProjectInput, Reason, Similar, SolutionLink, SolutionName,
-};
+pub use network::{CityInput, Network, Partner, ProjectInput, Reason, Similar, SolutionLink};
 
 /// Largest `limit` for similar projects and partner cities.
 pub const MAX_LIMIT: i64 = network::KEEP as i64;

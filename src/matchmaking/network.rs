@@ -39,6 +39,7 @@ use crate::projects::model::Stage;
 use crate::search::analysis;
 use crate::search::thesaurus::Thesaurus;
 use crate::themes::Theme;
+use crate::web::i18n::Bilingual;
 pub use evidence::Reason;
 use partners::Partnership;
 pub use partners::{PairReason, Partner, PARTNERS_KEPT};
@@ -71,16 +72,9 @@ pub struct ProjectInput {
 pub struct SolutionLink {
     pub slug: String,
     /// Its name in Dutch and in English, for reasons.
-    pub name: SolutionName,
+    pub name: Bilingual,
     /// 1 for a link an editor confirmed, else the suggestion's confidence.
     pub weight: f32,
-}
-
-/// A solution's name in both languages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SolutionName {
-    pub nl: String,
-    pub en: String,
 }
 
 impl ProjectInput {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::network::{Partner, Reason};
 use crate::projects::view::ProjectView;
-use crate::web::i18n::{Catalogs, Lang};
+use crate::web::i18n::{Bilingual, Catalogs, Lang};
 
 /// One reason as shown and as the API returns it.
 #[derive(Serialize, Clone, Debug)]
@@ -16,6 +16,10 @@ pub struct ReasonView {
     /// and `themes`.
     pub kind: &'static str,
     pub text: String,
+    /// For a reason about a pair of projects: what it says without naming them, for the
+    /// pages, which name the projects through `links` (their titles marked as Dutch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
     /// The projects the reason is about (report number, or id for projects made on the
     /// platform): for a partner's pair, ours first.
     pub projects: Vec<serde_json::Value>,
@@ -24,18 +28,22 @@ pub struct ReasonView {
     pub links: Vec<ProjectLink>,
 }
 
-/// A project named in a reason, as a link: "Apeldoorn 6.3".
+/// A project named in a reason, as a link: "Apeldoorn 6.3", and its title.
 #[derive(Serialize, Clone, Debug)]
 pub struct ProjectLink {
     pub label: String,
+    pub title: String,
     pub url: String,
 }
 
 impl ProjectLink {
     fn to(project: &ProjectView) -> Self {
-        let reference = project.source_ref.as_deref().unwrap_or(&project.title);
+        let reference = project.source_ref.as_deref().unwrap_or_default();
         ProjectLink {
-            label: format!("{} {reference}", project.city.name),
+            label: format!("{} {reference}", project.city.name)
+                .trim_end()
+                .to_owned(),
+            title: project.title.clone(),
             url: project.url.clone(),
         }
     }
@@ -75,15 +83,9 @@ impl Wording<'_> {
         }
     }
 
-    /// Solution names in the reader's language.
-    fn solution_names(&self, names: &[super::SolutionName]) -> Vec<String> {
-        names
-            .iter()
-            .map(|n| match self.lang {
-                Lang::En => n.en.clone(),
-                _ => n.nl.clone(),
-            })
-            .collect()
+    /// Names (solutions, concepts) in the reader's language.
+    fn names(&self, names: &[Bilingual]) -> Vec<String> {
+        names.iter().map(|n| n.get(self.lang).to_owned()).collect()
     }
 
     fn stage(&self, stage: crate::projects::model::Stage) -> String {
@@ -102,12 +104,15 @@ impl Wording<'_> {
                         "solutions",
                         self.text(
                             "match.reason.solutions",
-                            &[("names", &self.list(&self.solution_names(names)))],
+                            &[("names", &self.list(&self.names(names)))],
                         ),
                     ),
-                    Reason::Concepts(terms) => (
+                    Reason::Concepts(names) => (
                         "concepts",
-                        self.text("match.reason.concepts", &[("terms", &self.list(terms))]),
+                        self.text(
+                            "match.reason.concepts",
+                            &[("terms", &self.list(&self.names(names)))],
+                        ),
                     ),
                     Reason::Programmes(names) => (
                         "programmes",
@@ -119,7 +124,10 @@ impl Wording<'_> {
                     ),
                     Reason::Connected(names) => (
                         "connected",
-                        self.text("match.reason.connected", &[("names", &self.list(names))]),
+                        self.text(
+                            "match.reason.connected",
+                            &[("names", &self.list(&self.names(names)))],
+                        ),
                     ),
                     Reason::SameTheme(theme) => (
                         "theme",
@@ -151,6 +159,7 @@ impl Wording<'_> {
                 ReasonView {
                     kind,
                     text,
+                    about: None,
                     projects: vec![project_reference(theirs)],
                     links: Vec::new(),
                 }
@@ -174,67 +183,86 @@ impl Wording<'_> {
             };
             let refs = vec![project_reference(&ours), project_reference(&theirs)];
             let links = vec![ProjectLink::to(&ours), ProjectLink::to(&theirs)];
-            // What both are about; else what connects them.
+            // What both are about; else what connects them. Each with the key of the
+            // sentence naming the pair, and of the one that does not (for the pages).
             let about = pair.reasons.iter().find_map(|r| match r {
-                Reason::Solutions(names) => {
-                    Some(("match.reason.pair", self.list(&self.solution_names(names))))
-                }
-                Reason::Programmes(items) | Reason::Concepts(items) | Reason::Words(items) => {
-                    Some(("match.reason.pair", self.list(items)))
-                }
+                Reason::Solutions(names) | Reason::Concepts(names) => Some((
+                    ("match.reason.pair", "match.reason.concepts"),
+                    self.list(&self.names(names)),
+                )),
+                Reason::Programmes(items) => Some((
+                    ("match.reason.pair", "match.reason.concepts"),
+                    self.list(items),
+                )),
+                // The report's words are Dutch: an English page says so.
+                Reason::Words(items) => Some((
+                    ("match.reason.pair_words", "match.reason.words"),
+                    self.list(items),
+                )),
                 _ => None,
             });
             let connected = || {
                 pair.reasons.iter().find_map(|r| match r {
-                    Reason::Connected(items) => {
-                        Some(("match.reason.pair_connected", self.list(items)))
-                    }
+                    Reason::Connected(names) => Some((
+                        ("match.reason.pair_connected", "match.reason.connected"),
+                        self.list(&self.names(names)),
+                    )),
                     _ => None,
                 })
             };
-            let (key, about) = about
-                .or_else(connected)
-                .map_or(("match.reason.pair", None), |(k, a)| (k, Some(a)));
-            let pair_text = self.text(
-                key,
-                &[
-                    ("about", about.as_deref().unwrap_or_default()),
-                    ("ours", &label(&ours)),
-                    ("theirs", &label(&theirs)),
-                ],
-            );
-            views.push(ReasonView {
-                kind: "pair",
-                text: pair_text,
+            let pair_view = |kind, text, about| ReasonView {
+                kind,
+                text,
+                about: Some(about),
                 projects: refs.clone(),
                 links: links.clone(),
-            });
+            };
+            if let Some(((key, short), about)) = about.or_else(connected) {
+                let text = self.text(
+                    key,
+                    &[
+                        ("about", &about),
+                        ("ours", &label(&ours)),
+                        ("theirs", &label(&theirs)),
+                    ],
+                );
+                let short = self.text(
+                    short,
+                    &[("terms", &about), ("words", &about), ("names", &about)],
+                );
+                views.push(pair_view("pair", text, short));
+            }
             for reason in &pair.reasons {
                 match reason {
-                    Reason::FurtherAlong { theirs: t, yours } => extra.push(ReasonView {
-                        kind: "mentor",
-                        text: self.text(
+                    Reason::FurtherAlong { theirs: t, yours } => {
+                        let (theirs_stage, yours_stage) = (self.stage(*t), self.stage(*yours));
+                        let stages = [
+                            ("city", theirs.city.name.as_str()),
+                            ("theirs", &theirs_stage),
+                            ("yours", &yours_stage),
+                        ];
+                        let text = self.text(
                             "match.partner.mentor",
                             &[
-                                ("city", &theirs.city.name),
                                 ("project", &theirs.title),
-                                ("theirs", &self.stage(*t)),
-                                ("yours", &self.stage(*yours)),
                                 ("our_project", &ours.title),
+                                stages[0],
+                                stages[1],
+                                stages[2],
                             ],
-                        ),
-                        projects: refs.clone(),
-                        links: links.clone(),
-                    }),
-                    Reason::Stopped => extra.push(ReasonView {
-                        kind: "lessons",
-                        text: self.text(
+                        );
+                        let short = self.text("match.reason.mentor", &stages);
+                        extra.push(pair_view("mentor", text, short));
+                    }
+                    Reason::Stopped => {
+                        let city = [("city", theirs.city.name.as_str())];
+                        let text = self.text(
                             "match.partner.lessons",
-                            &[("city", &theirs.city.name), ("project", &theirs.title)],
-                        ),
-                        projects: refs.clone(),
-                        links: links.clone(),
-                    }),
+                            &[city[0], ("project", &theirs.title)],
+                        );
+                        let short = self.text("match.reason.lessons", &city);
+                        extra.push(pair_view("lessons", text, short));
+                    }
                     _ => {}
                 }
             }
@@ -242,6 +270,7 @@ impl Wording<'_> {
         views.extend(extra);
         if !partner.programmes.is_empty() {
             views.push(ReasonView {
+                about: None,
                 kind: "programme",
                 text: self.text(
                     "match.partner.programmes",
@@ -262,6 +291,7 @@ impl Wording<'_> {
                 })
                 .collect();
             views.push(ReasonView {
+                about: None,
                 kind: "themes",
                 text: self.text("match.partner.themes", &[("themes", &self.list(&themes))]),
                 projects: Vec::new(),

@@ -198,6 +198,7 @@ fn archive_form(
         Field::new("select", "merged_into", t("archive.field.merged_into"))
             .value(&input.merged_into)
             .options(merge_options)
+            .options_in("nl")
             .hint(t("archive.hint.merged_into")),
     )
     .field(

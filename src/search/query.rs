@@ -374,12 +374,12 @@ mod tests {
     use crate::search::analysis;
     use crate::search::thesaurus::Thesaurus;
 
-    const THESAURUS: &str = "concept\tterms\tnote\n\
+    const THESAURUS: &str = "concept\tterms\tlabel_nl\tlabel_en\tnote\n\
         # --- Smart Mobility\n\
-        parking-sensor\tparkeersensor | slim parkeren\t\n\
-        parking-guidance\tparkeerverwijzing | vrije parkeerplaats\t\n\
+        parking-sensor\tparkeersensor | slim parkeren\tslim parkeren\tsmart parking\t\n\
+        parking-guidance\tparkeerverwijzing | vrije parkeerplaats\tparkeerverwijzing\tparking guidance\t\n\
         # --- Smart Governance\n\
-        lora\tlora | lorawan\t\n";
+        lora\tlora | lorawan\tLoRa\tLoRa\t\n";
 
     fn tokens(text: &str) -> Vec<String> {
         analysis::tokens(&mut analysis::words_analyzer(), text)

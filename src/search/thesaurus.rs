@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::analysis;
+use crate::web::i18n::Bilingual;
 
 const SHIPPED: &str = include_str!("../../data/thesaurus.tsv");
 /// A line that starts a section (a G40 theme or part of one).
@@ -16,8 +17,10 @@ const SECTION: &str = "# --- ";
 #[derive(Debug, Clone)]
 pub struct Concept {
     pub id: String,
-    /// The first term as written, for people (matchmaking reasons).
+    /// The first term as written: a stable key for ordering.
     pub label: String,
+    /// What readers see: the concept's name on Dutch and English pages.
+    pub name: Bilingual,
     pub terms: Vec<Vec<String>>,
 }
 
@@ -28,6 +31,8 @@ pub struct Thesaurus {
     by_first_token: HashMap<String, Vec<(usize, usize)>>,
     /// Concept id → the section of the file it is listed in (`# --- ` lines).
     sections: HashMap<String, usize>,
+    /// Concept id → its place in `concepts`.
+    by_id: HashMap<String, usize>,
 }
 
 /// A concept found in a query: which query tokens it covers and the concept itself.
@@ -50,8 +55,9 @@ impl Thesaurus {
         std::sync::Arc::clone(SHARED.get_or_init(|| std::sync::Arc::new(Thesaurus::shipped())))
     }
 
-    /// Parses `concept<TAB>terms<TAB>note` lines; terms are separated by " | ".
-    /// Malformed lines are skipped: the thesaurus is curated data, checked by a test.
+    /// Parses `concept<TAB>terms<TAB>label_nl<TAB>label_en<TAB>note` lines; terms are
+    /// separated by " | ". Malformed lines are skipped: the thesaurus is curated data,
+    /// checked by a test.
     pub fn parse(tsv: &str, analyzer: &mut TextAnalyzer) -> Self {
         let mut thesaurus = Thesaurus::default();
         let mut section = 0;
@@ -65,7 +71,9 @@ impl Thesaurus {
             }
         }
         for mut fields in crate::text::tsv_records(tsv) {
-            let (Some(id), Some(terms)) = (fields.next(), fields.next()) else {
+            let (Some(id), Some(terms), Some(nl), Some(en)) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
                 continue;
             };
             let label = terms
@@ -85,6 +93,10 @@ impl Thesaurus {
             thesaurus.push(Concept {
                 id: id.trim().to_owned(),
                 label,
+                name: Bilingual {
+                    nl: nl.trim().to_owned(),
+                    en: en.trim().to_owned(),
+                },
                 terms,
             });
         }
@@ -111,6 +123,7 @@ impl Thesaurus {
                     .push((index, term_index));
             }
         }
+        self.by_id.insert(concept.id.clone(), index);
         self.concepts.push(concept);
     }
 
@@ -125,7 +138,7 @@ impl Thesaurus {
 
     /// The concept with this id.
     pub fn concept(&self, id: &str) -> Option<&Concept> {
-        self.concepts.iter().find(|c| c.id == id)
+        self.by_id.get(id).map(|&i| &self.concepts[i])
     }
 
     pub fn len(&self) -> usize {
@@ -167,5 +180,25 @@ impl Thesaurus {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every concept line of the shipped file is read, none is skipped as malformed, and
+    /// each names its concept in both languages (pages never fall back to a term).
+    #[test]
+    fn every_shipped_concept_has_a_dutch_and_an_english_name() {
+        let lines = crate::text::tsv_records(SHIPPED).count();
+        let thesaurus = Thesaurus::shipped();
+        assert_eq!(thesaurus.len(), lines);
+        for concept in &thesaurus.concepts {
+            assert!(!concept.name.nl.is_empty(), "{}", concept.id);
+            assert!(!concept.name.en.is_empty(), "{}", concept.id);
+        }
+        let parking = thesaurus.concept("parking-sensor").expect("parking-sensor");
+        assert_eq!(parking.name.en, "smart parking sensors");
     }
 }

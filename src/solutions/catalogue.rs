@@ -126,6 +126,7 @@ impl Linker {
                 Concept {
                     id: slug.to_owned(),
                     label: slug.to_owned(),
+                    name: crate::web::i18n::Bilingual::same(slug),
                     terms: analysed,
                 }
             })

@@ -330,15 +330,13 @@ pub fn counting_links(
 }
 
 /// Every solution's name in both languages, by slug.
-pub fn names(
-    conn: &mut DbConnection,
-) -> AppResult<HashMap<String, crate::matchmaking::SolutionName>> {
+pub fn names(conn: &mut DbConnection) -> AppResult<HashMap<String, crate::web::i18n::Bilingual>> {
     let rows: Vec<(String, String, String)> = solutions::table
         .select((solutions::slug, solutions::name, solutions::name_en))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(slug, nl, en)| (slug, crate::matchmaking::SolutionName { nl, en }))
+        .map(|(slug, nl, en)| (slug, crate::web::i18n::Bilingual { nl, en }))
         .collect())
 }
 

@@ -101,6 +101,8 @@ pub struct Choice {
     pub value: String,
     pub label: String,
     pub selected: bool,
+    /// The label's language when it is not the page's (a Dutch project title).
+    pub lang: Option<&'static str>,
 }
 
 impl FormView {
@@ -205,8 +207,18 @@ impl Field {
                 selected: value == self.value,
                 value,
                 label,
+                lang: None,
             })
             .collect();
+        self
+    }
+
+    /// Marks the labels of the options that have a value as written in `lang` (the
+    /// empty "choose" option stays in the page's language).
+    pub fn options_in(mut self, lang: &'static str) -> Self {
+        for choice in self.options.iter_mut().filter(|c| !c.value.is_empty()) {
+            choice.lang = Some(lang);
+        }
         self
     }
 

@@ -121,6 +121,31 @@ impl Lang {
     }
 }
 
+/// A name that data (not the catalogs) carries in both languages: a catalogue solution,
+/// a thesaurus concept. Pages and the API show the reader's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bilingual {
+    pub nl: String,
+    pub en: String,
+}
+
+impl Bilingual {
+    /// A name that is the same in both languages (a programme's proper name).
+    pub fn same(name: &str) -> Self {
+        Bilingual {
+            nl: name.to_owned(),
+            en: name.to_owned(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Nl => &self.nl,
+            Lang::En => &self.en,
+        }
+    }
+}
+
 const NL: &str = include_str!("../../locales/nl.json");
 const EN: &str = include_str!("../../locales/en.json");
 

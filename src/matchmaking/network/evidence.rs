@@ -6,9 +6,10 @@
 use std::collections::HashSet;
 
 use super::vectors::{connections_between, shared_features, Kind};
-use super::{Entry, Network, SolutionName};
+use super::{Entry, Network};
 use crate::projects::model::Stage;
 use crate::themes::Theme;
+use crate::web::i18n::Bilingual;
 
 /// A shared word is a reason only when its projects, counted by how evenly they spread
 /// over the themes, are at most this share of all projects: `share × spread / 6` (see
@@ -24,16 +25,16 @@ const REASON_ALWAYS_DF: u32 = 2;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reason {
     /// Both are these catalogue solutions: the strongest evidence, named first.
-    Solutions(Vec<SolutionName>),
-    /// Both are about these thesaurus concepts (as the suggested project words them).
-    Concepts(Vec<String>),
+    Solutions(Vec<Bilingual>),
+    /// Both are about these thesaurus concepts, by their names.
+    Concepts(Vec<Bilingual>),
     /// Both take part in these named programmes.
     Programmes(Vec<String>),
     /// Both use these distinctive words.
     Words(Vec<String>),
     /// One names these as something it is related to ("levert input voor Talking
     /// Traffic"), the other is about them or names them too.
-    Connected(Vec<String>),
+    Connected(Vec<Bilingual>),
     SameTheme(Theme),
     /// The other project is further along: a possible mentor.
     FurtherAlong {
@@ -47,8 +48,9 @@ pub enum Reason {
 impl Network {
     /// Why `theirs` is comparable to `ours`, strongest evidence first.
     pub(super) fn reasons(&self, ours: &Entry, theirs: &Entry) -> Vec<Reason> {
-        let mut shared: Vec<(f32, Kind, String)> = Vec::new();
-        let mut solutions: Vec<(f32, SolutionName)> = Vec::new();
+        // (weight, kind, feature, the words shown or checked against)
+        let mut shared: Vec<(f32, Kind, u32, String)> = Vec::new();
+        let mut solutions: Vec<(f32, Bilingual)> = Vec::new();
         for (x, y) in shared_features(ours, theirs) {
             let kind = self.vocabulary.kinds[x.id as usize];
             if kind == Kind::Solution {
@@ -65,22 +67,28 @@ impl Network {
                 Kind::Programme => self.vocabulary.labels[x.id as usize].clone(),
                 _ => self.vocabulary.surface_text[y.surface as usize].clone(),
             };
-            shared.push((x.weight * y.weight, kind, text));
+            shared.push((x.weight * y.weight, kind, x.id, text));
         }
         shared.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut reasons = Vec::new();
-        let pick = |kind: Kind, max: usize| -> Vec<String> {
+        let pick_features = |kind: Kind, max: usize| -> Vec<(u32, String)> {
             let mut seen = HashSet::new();
             shared
                 .iter()
-                .filter(|(_, k, _)| *k == kind)
-                .map(|(_, _, t)| t.clone())
-                .filter(|t| seen.insert(t.to_lowercase()))
+                .filter(|(_, k, _, _)| *k == kind)
+                .map(|(_, _, id, t)| (*id, t.clone()))
+                .filter(|(_, t)| seen.insert(t.to_lowercase()))
                 .take(max)
                 .collect()
         };
+        let pick = |kind: Kind, max: usize| -> Vec<String> {
+            pick_features(kind, max)
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect()
+        };
         solutions.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let solutions: Vec<SolutionName> = solutions
+        let solutions: Vec<Bilingual> = solutions
             .into_iter()
             .map(|(_, name)| name)
             .take(2)
@@ -102,12 +110,24 @@ impl Network {
             .collect();
         let programmes_said: Vec<String> =
             programmes.iter().chain(&solution_names).cloned().collect();
-        let concepts: Vec<String> = pick(Kind::Concept, 5)
+        // Checked in the suggested project's words, shown by the concept's name.
+        let concepts: Vec<(u32, String)> = pick_features(Kind::Concept, 5)
             .into_iter()
-            .filter(|c| !said(c, &programmes_said))
+            .filter(|(_, c)| !said(c, &programmes_said))
             .take(3)
             .collect();
-        let named: Vec<String> = programmes_said.iter().chain(&concepts).cloned().collect();
+        let named: Vec<String> = programmes_said
+            .iter()
+            .chain(concepts.iter().map(|(_, c)| c))
+            .cloned()
+            .collect();
+        let mut concepts: Vec<Bilingual> = concepts
+            .iter()
+            .map(|(id, written)| self.concept_name(*id, written))
+            .collect();
+        // Two wordings of one concept are one reason.
+        let mut seen = HashSet::new();
+        concepts.retain(|c| seen.insert(c.nl.clone()));
         let words: Vec<String> = pick(Kind::Term, 6)
             .into_iter()
             .filter(|w| !said(w, &named))
@@ -153,6 +173,15 @@ impl Network {
         reasons
     }
 
+    /// The name of concept feature `id` in both languages; as `written` if the thesaurus
+    /// no longer has it.
+    fn concept_name(&self, id: u32, written: &str) -> Bilingual {
+        self.thesaurus
+            .concept(&self.vocabulary.keys[id as usize])
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| Bilingual::same(written))
+    }
+
     /// A word that says what projects have in common: rare, or concentrated in a theme
     /// (`REASON_MAX_SPREAD_SHARE`), not a word every kind of project uses.
     fn distinctive(&self, id: u32) -> bool {
@@ -165,23 +194,26 @@ impl Network {
     /// What connects the two, each once: a programme by its name, a concept in the words
     /// of the project that names it ("Talking traffic" and the programme Talking Traffic
     /// are one).
-    fn connected_names(&self, ours: &Entry, theirs: &Entry) -> Vec<String> {
-        let mut found: Vec<(Kind, String)> = connections_between(ours, theirs)
+    fn connected_names(&self, ours: &Entry, theirs: &Entry) -> Vec<Bilingual> {
+        let mut found: Vec<(Kind, Bilingual)> = connections_between(ours, theirs)
             .map(|(id, surface)| {
                 let kind = self.vocabulary.kinds[id as usize];
-                let text = match kind {
-                    Kind::Programme => self.vocabulary.labels[id as usize].clone(),
+                let name = match kind {
+                    Kind::Programme => Bilingual::same(&self.vocabulary.labels[id as usize]),
                     _ => {
                         let written = &self.vocabulary.surface_text[surface as usize];
                         // "Talking traffic" as a concept is the programme Talking Traffic.
-                        self.programme_cities
+                        match self
+                            .programme_cities
                             .keys()
                             .find(|name| name.eq_ignore_ascii_case(written))
-                            .unwrap_or(written)
-                            .clone()
+                        {
+                            Some(programme) => Bilingual::same(programme),
+                            None => self.concept_name(id, written),
+                        }
                     }
                 };
-                (kind, text)
+                (kind, name)
             })
             .collect();
         // Programmes first: their names are spelled as the programme spells them.
@@ -189,8 +221,8 @@ impl Network {
         let mut seen = HashSet::new();
         found
             .into_iter()
-            .map(|(_, text)| text)
-            .filter(|t| seen.insert(t.to_lowercase()))
+            .map(|(_, name)| name)
+            .filter(|n| seen.insert(n.nl.to_lowercase()))
             .take(2)
             .collect()
     }
@@ -262,10 +294,13 @@ mod inventory_tests {
 
     fn names(reason: &Reason) -> Vec<String> {
         match reason {
-            Reason::Concepts(items)
-            | Reason::Programmes(items)
-            | Reason::Words(items)
-            | Reason::Connected(items) => items.iter().map(|i| i.to_lowercase()).collect(),
+            Reason::Programmes(items) | Reason::Words(items) => {
+                items.iter().map(|i| i.to_lowercase()).collect()
+            }
+            Reason::Concepts(names) | Reason::Connected(names) => names
+                .iter()
+                .flat_map(|n| [n.nl.to_lowercase(), n.en.to_lowercase()])
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -282,7 +317,7 @@ mod inventory_tests {
             .expect("Haarlem's Talking Traffic is listed");
         assert!(talking_traffic
             .reasons
-            .contains(&Reason::Connected(vec!["Talking Traffic".into()])));
+            .contains(&Reason::Connected(vec![Bilingual::same("Talking Traffic")])));
         for s in &similar {
             for reason in &s.reasons {
                 if matches!(reason, Reason::Concepts(_) | Reason::Programmes(_)) {

@@ -49,6 +49,8 @@ pub(super) struct Feature {
 pub(super) struct Vocabulary {
     ids: HashMap<(Kind, String), u32>,
     pub(super) kinds: Vec<Kind>,
+    /// What identifies each feature within its kind (a concept's id, a programme's name).
+    pub(super) keys: Vec<String>,
     pub(super) labels: Vec<String>,
     pub(super) df: Vec<u32>,
     /// Projects holding the feature, highest weight first.
@@ -71,6 +73,7 @@ impl Vocabulary {
         let id = self.kinds.len() as u32;
         self.ids.insert((kind, key.to_owned()), id);
         self.kinds.push(kind);
+        self.keys.push(key.to_owned());
         self.labels.push(label.to_owned());
         self.df.push(0);
         self.postings.push(Vec::new());
