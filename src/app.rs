@@ -212,7 +212,11 @@ pub fn prepare(mut config: Config) -> Result<Application, String> {
         state: web::Data::new(state),
         search,
         matchmaking,
-        source: Arc::new(shipped.source),
+        source: Arc::new(Source {
+            city_count: shipped.cities.len(),
+            project_count: shipped.projects.len(),
+            ..shipped.source
+        }),
     })
 }
 

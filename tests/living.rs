@@ -28,7 +28,8 @@ specs![
         a_merged_project_points_to_the_project_it_continues_in,
         a_bad_archive_form_keeps_what_was_typed_and_stores_nothing,
         the_programme_office_adds_a_project_for_any_city,
-        the_home_page_shows_what_cities_updated_not_the_import_order;
+        the_home_page_shows_what_cities_updated_not_the_import_order,
+        the_about_page_says_how_current_the_data_is_and_how_a_city_updates_it;
 ];
 
 fn id_of(app: &TestApp, source_ref: &str) -> i64 {
@@ -389,4 +390,27 @@ fn the_home_page_shows_what_cities_updated_not_the_import_order(app: &mut TestAp
         "{after}"
     );
     assert!(!after.contains("Nog geen stad heeft een project"));
+}
+
+/// `/over` is for civil servants: where the data comes from, how current it is now (the
+/// counts follow the cities' confirmations) and how a city updates it; no build notes.
+fn the_about_page_says_how_current_the_data_is_and_how_a_city_updates_it(app: &mut TestApp) {
+    let (_, before) = app.get("/over");
+    assert!(before.contains("0 projecten in het afgelopen jaar bijgewerkt of bevestigd"));
+    assert!(before.contains("434 projecten mogelijk verouderd"));
+    assert!(before.contains("href=\"/account/lidmaatschap\""));
+    for build_note in ["build_inventory.py", "sha256", "seed"] {
+        assert!(
+            !before.contains(build_note),
+            "{build_note} belongs in data/README.md"
+        );
+    }
+    let id = id_of(app, "11.4");
+    assert_eq!(confirm(&deventer_editor(app), id), 303);
+    let (_, after) = app.get("/over");
+    assert!(after.contains("1 project in het afgelopen jaar bijgewerkt of bevestigd"));
+    assert!(after.contains("433 projecten mogelijk verouderd"));
+    let (_, english) = app.get("/over?lang=en");
+    assert!(english.contains("How does your city update its data?"));
+    assert!(english.contains("433 projects possibly outdated"));
 }

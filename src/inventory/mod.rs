@@ -39,6 +39,11 @@ pub struct Source {
     pub updated: String,
     pub provenance: String,
     pub licence: String,
+    /// How many cities and projects the report lists (set from the lists, for `/over`).
+    #[serde(skip)]
+    pub city_count: usize,
+    #[serde(skip)]
+    pub project_count: usize,
 }
 
 #[derive(Deserialize, Debug)]

@@ -9,7 +9,8 @@ use crate::cities::model::CityRef;
 use crate::db::schema::inventory_imports;
 use crate::error::AppResult;
 use crate::inventory::Source;
-use crate::projects::model::{Project, ThemeCounts};
+use crate::projects::currency::CurrencyFilter;
+use crate::projects::model::{Project, ProjectFilter, ThemeCounts};
 use crate::projects::view::ProjectView;
 use crate::themes::model::{BottleneckCategory, ThemeDefinition};
 use crate::themes::Theme;
@@ -26,13 +27,36 @@ struct ThemeCount {
 
 #[derive(Serialize)]
 struct HomePage {
+    /// Searches to try, in the page's language (`home.examples`).
+    examples: Vec<SearchExample>,
     city_count: usize,
     project_count: i64,
     themes: Vec<ThemeCount>,
     newest: Vec<ProjectView>,
 }
 
+#[derive(Serialize)]
+struct SearchExample {
+    text: String,
+    /// The text as a query string value.
+    query: String,
+}
+
+fn search_examples(state: &AppState, page: &PageRequest) -> Vec<SearchExample> {
+    state
+        .renderer
+        .text(page.lang, "home.examples")
+        .split(" | ")
+        .map(|text| SearchExample {
+            query: percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+            text: text.to_owned(),
+        })
+        .collect()
+}
+
 pub async fn show_home(state: web::Data<AppState>, page: PageRequest) -> AppResult<HttpResponse> {
+    let examples = search_examples(&state, &page);
     let view = state
         .db
         .run(|conn| {
@@ -42,6 +66,7 @@ pub async fn show_home(state: web::Data<AppState>, page: PageRequest) -> AppResu
             let newest = Project::newest(conn, 6)?;
             let cities = CityRef::for_projects(conn, &newest)?;
             Ok(HomePage {
+                examples,
                 city_count: City::all(conn)?.len(),
                 project_count: counts.total(),
                 themes: Theme::ALL
@@ -180,8 +205,13 @@ struct AboutPage {
     source_title: String,
     publisher: String,
     updated: String,
-    provenance: String,
-    licence: String,
+    city_count: usize,
+    /// Projects the report listed (the first import), not what the platform holds now.
+    report_projects: usize,
+    /// Projects now confirmed within the year, possibly outdated and archived.
+    confirmed: i64,
+    stale: i64,
+    archived: i64,
     themes: Vec<Definition>,
     categories: Vec<Definition>,
     imports: Vec<ImportRow>,
@@ -192,7 +222,7 @@ pub async fn show_about(
     source: web::Data<Source>,
     page: PageRequest,
 ) -> AppResult<HttpResponse> {
-    let (themes, categories, imports) = state
+    let (themes, categories, imports, [confirmed, stale, archived]) = state
         .db
         .run(|conn| {
             let imports = inventory_imports::table
@@ -207,10 +237,23 @@ pub async fn show_about(
                     inventory_imports::imported_at,
                 ))
                 .load::<(String, String, i32, i32, i32, chrono::NaiveDateTime)>(conn)?;
+            let mut counts = [0; 3];
+            for (count, currency) in counts.iter_mut().zip([
+                CurrencyFilter::Confirmed,
+                CurrencyFilter::Stale,
+                CurrencyFilter::Archived,
+            ]) {
+                let filter = ProjectFilter {
+                    currency: Some(currency),
+                    ..ProjectFilter::default()
+                };
+                *count = Project::count(conn, &filter)?;
+            }
             Ok((
                 ThemeDefinition::all(conn)?,
                 BottleneckCategory::all(conn)?,
                 imports,
+                counts,
             ))
         })
         .await?;
@@ -218,8 +261,11 @@ pub async fn show_about(
         source_title: source.title.clone(),
         publisher: source.publisher.clone(),
         updated: source.updated.clone(),
-        provenance: source.provenance.clone(),
-        licence: source.licence.clone(),
+        city_count: source.city_count,
+        report_projects: source.project_count,
+        confirmed,
+        stale,
+        archived,
         themes: themes
             .into_iter()
             .map(|t| Definition {

@@ -346,6 +346,11 @@ impl Project {
             .optional()?)
     }
 
+    /// How many projects the filter lets through.
+    pub fn count(conn: &mut DbConnection, filter: &ProjectFilter) -> AppResult<i64> {
+        Ok(filter.query().count().get_result(conn)?)
+    }
+
     /// One page of the filtered list, ordered the way the report numbers projects
     /// (imported ones first by city and number, then projects made on the platform).
     pub fn list(
@@ -353,7 +358,7 @@ impl Project {
         filter: &ProjectFilter,
         paging: Paging,
     ) -> AppResult<(i64, Vec<Self>)> {
-        let total = filter.query().count().get_result::<i64>(conn)?;
+        let total = Self::count(conn, filter)?;
         let rows = filter
             .query()
             .order((projects::city_id, projects::id))
