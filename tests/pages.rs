@@ -7,6 +7,7 @@ use crate::support::TestApp;
 specs! {
     shared:
         home_shows_the_network_at_a_glance,
+        home_offers_a_search_box_with_examples_in_its_language,
         cities_page_links_all_forty_cities,
         city_page_shows_facts_programmes_and_projects_by_theme,
         project_page_shows_the_project_and_its_city,
@@ -70,6 +71,18 @@ fn home_shows_the_network_at_a_glance(app: &TestApp) {
     }
     assert!(html.contains("40 steden"));
     assert!(html.contains("href=\"/wie-doet-wat\""));
+}
+
+fn home_offers_a_search_box_with_examples_in_its_language(app: &TestApp) {
+    let home = page(app, "/");
+    let main = home.split("<main").nth(1).expect("a main element");
+    assert!(main.contains("<label for=\"home-q\">Zoek een pilot, oplossing of stad</label>"));
+    assert!(main.contains("action=\"/zoeken\""));
+    assert!(
+        main.contains("<a href=\"/zoeken?q=slimme%20verkeerslichten\">slimme verkeerslichten</a>")
+    );
+    let english = page(app, "/?lang=en");
+    assert!(english.contains(">smart traffic lights</a>"));
 }
 
 fn cities_page_links_all_forty_cities(app: &TestApp) {

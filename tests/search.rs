@@ -16,7 +16,8 @@ specs! {
         synonyms_and_abbreviations_find_the_same_pilots,
         english_queries_find_dutch_projects,
         compounds_match_their_parts,
-        typos_are_forgiven_and_corrected,
+        typos_are_forgiven,
+        a_correction_is_offered_only_when_the_search_found_little_and_it_finds_more,
         title_matches_rank_above_passing_mentions,
         filters_narrow_results_and_facets_count_them,
         a_title_that_is_the_query_comes_first,
@@ -27,6 +28,8 @@ specs! {
         hostile_queries_never_cause_a_server_error,
         random_queries_never_cause_a_server_error,
         search_page_shows_snippets_facets_and_suggestion,
+        a_place_outside_the_g40_is_named_as_such_not_corrected,
+        a_search_that_finds_nothing_suggests_what_to_try,
         every_page_has_a_search_box;
     fresh:
         imported_project_is_searchable_within_a_second,
@@ -111,14 +114,54 @@ fn compounds_match_their_parts(app: &TestApp) {
     assert_finds(app, "luchtkwaliteitsmeting", &["24.5"]);
 }
 
-fn typos_are_forgiven_and_corrected(app: &TestApp) {
+fn typos_are_forgiven(app: &TestApp) {
     let body = search(app, "luchtkwalitiet");
     assert!(body["total"].as_u64().unwrap_or(0) > 3, "{body}");
-    assert_eq!(body["suggestion"], "luchtkwaliteit");
     let body = search(app, "verkeerslihten");
     assert!(!refs(&body).is_empty(), "{body}");
-    assert_eq!(body["suggestion"], "verkeerslichten");
+}
+
+/// "Bedoelde u" is for a search that went wrong: it found little (fewer than five) and
+/// the correction finds more. A typo whose search already finds plenty gets none.
+fn a_correction_is_offered_only_when_the_search_found_little_and_it_finds_more(app: &TestApp) {
+    let body = search(app, "parkeersnesoren");
+    assert!(body["total"].as_u64().unwrap_or(0) < 5, "{body}");
+    assert_eq!(body["suggestion"], "parkeersensoren");
+    let corrected = search(app, "parkeersensoren");
+    assert!(corrected["total"].as_u64() > body["total"].as_u64());
+    let plenty = search(app, "luchtkwalitiet");
+    assert!(plenty["total"].as_u64().unwrap_or(0) >= 5, "{plenty}");
+    assert_eq!(plenty["suggestion"], Value::Null);
     assert_eq!(search(app, "verkeerslichten")["suggestion"], Value::Null);
+}
+
+fn a_place_outside_the_g40_is_named_as_such_not_corrected(app: &TestApp) {
+    assert_eq!(search(app, "amsterdam")["suggestion"], Value::Null);
+    let (_, html) = app.get("/zoeken?q=slim+parkeren+Den+Haag");
+    assert!(html.contains("Den Haag is geen G40-stad"), "{html}");
+    assert!(html.contains("href=\"/steden\""));
+    let (_, english) = app.get("/zoeken?q=Utrecht&lang=en");
+    assert!(english.contains("Utrecht is not a G40 city"));
+    let (_, g40) = app.get("/zoeken?q=Amersfoort");
+    assert!(!g40.contains("geen G40-stad"));
+}
+
+/// Nothing found: the page offers the words without the filters (with what they find
+/// there), a more general word, a tip on the other language and the themes to browse.
+fn a_search_that_finds_nothing_suggests_what_to_try(app: &TestApp) {
+    let (status, html) = app.get("/zoeken?q=snuffelfiets&theme=economy");
+    assert_eq!(status, 200);
+    assert!(html.contains("Niets gevonden."), "{html}");
+    assert!(html.contains("<a href=\"/zoeken?q=snuffelfiets\">Zoek zonder filters</a> ("));
+    assert!(html.contains("Probeer een ander of algemener woord"));
+    assert!(html.contains("href=\"/themas/mobility\""));
+    let (_, english) = app.get("/zoeken?q=qqqzzxx&lang=en");
+    assert!(english.contains("Nothing found."));
+    assert!(english.contains("Try the Dutch term"));
+    assert!(
+        !english.contains("Search without filters"),
+        "there were none"
+    );
 }
 
 fn title_matches_rank_above_passing_mentions(app: &TestApp) {
@@ -370,11 +413,11 @@ fn random_queries_never_cause_a_server_error(app: &TestApp) {
 }
 
 fn search_page_shows_snippets_facets_and_suggestion(app: &TestApp) {
-    let (status, html) = app.get("/zoeken?q=luchtkwalitiet");
+    let (status, html) = app.get("/zoeken?q=parkeersnesoren");
     assert_eq!(status, 200);
     assert!(html.contains("Bedoelde u"), "suggestion");
     assert!(
-        html.contains("href=\"/zoeken?q=luchtkwaliteit\""),
+        html.contains("href=\"/zoeken?q=parkeersensoren\""),
         "suggestion link"
     );
     assert!(html.contains("id=\"facet-theme\""), "theme facet");

@@ -331,7 +331,28 @@ impl Search {
             city,
             stage,
         };
-        let suggestion = suggest::did_you_mean(&searcher, fields, &words);
+        // "Bedoelde u" only when the search found little and the suggestion, with the
+        // same filters, finds more; never for a place outside the G40 ("amsterdam" is
+        // not a typo of "amersfoort").
+        let suggestion = match suggest::did_you_mean(&searcher, fields, &words) {
+            Some(suggested)
+                if total < suggest::FOUND_LITTLE
+                    && super::places::outside_g40(&request.text).is_none() =>
+            {
+                let request = SearchRequest {
+                    text: suggested.clone(),
+                    ..request.clone()
+                };
+                let finds = match self.build_query(index, &searcher, &request)? {
+                    Some(built) => searcher
+                        .search(&built.query, &Count)
+                        .map_err(search_failed)?,
+                    None => 0,
+                };
+                (finds > total).then_some(suggested)
+            }
+            _ => None,
+        };
         Ok(SearchResults {
             total,
             results,

@@ -17,6 +17,7 @@ pub mod index;
 pub mod indexer;
 mod matching;
 pub mod pages;
+pub mod places;
 pub mod query;
 pub mod scope;
 pub mod suggest;

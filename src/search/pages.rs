@@ -7,13 +7,14 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 use super::documents::DocKind;
-use super::engine::{Hit, Search, SearchResults};
+use super::engine::{Hit, Search, SearchRequest, SearchResults};
 use super::SearchParams;
 use crate::cities::model::City;
 use crate::error::AppResult;
 use crate::follows::pages::FollowButton;
 use crate::follows::saved_search;
 use crate::projects::view::ProjectMarks;
+use crate::themes::Theme;
 use crate::web::pagination::Pagination;
 use crate::web::pagination::Paging;
 use crate::web::render::PageRequest;
@@ -53,6 +54,34 @@ struct SearchPage {
     clear_url: String,
     /// For a signed-in member: follow this search, or stop following it.
     follow: Option<FollowSearch>,
+    /// A place the query names that is not a G40 city.
+    place_outside_g40: Option<&'static str>,
+    /// What to try when nothing was found.
+    no_results: Option<NoResults>,
+}
+
+/// Ways on from a search that found nothing. (Several words are matched as any of
+/// them, so fewer words cannot find more; dropping the filters can.)
+#[derive(Serialize)]
+struct NoResults {
+    /// What the words find without the filters, when filters were chosen.
+    without_filters: Option<usize>,
+    /// The themes, to browse instead.
+    themes: Vec<&'static str>,
+}
+
+/// What the words of `request` find without its filters.
+async fn found_without_filters(
+    state: &AppState,
+    search: &web::Data<Search>,
+    request: &SearchRequest,
+) -> AppResult<usize> {
+    let request = SearchRequest {
+        text: request.text.clone(),
+        limit: 0,
+        ..SearchRequest::default()
+    };
+    Ok(super::run(&state.db, search, request).await?.total)
 }
 
 /// A hit as the page shows it: a project with how current it is and whether archived
@@ -133,7 +162,7 @@ pub async fn show_search(
         per_page: PER_PAGE,
     };
     let results = if searched {
-        super::run(&state.db, &search, request).await?
+        super::run(&state.db, &search, request.clone()).await?
     } else {
         SearchResults::default()
     };
@@ -204,7 +233,24 @@ pub async fn show_search(
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect();
+    let no_results = if searched && results.total == 0 {
+        let filtered = request.kind.is_some()
+            || request.theme.is_some()
+            || request.city.is_some()
+            || request.stage.is_some();
+        Some(NoResults {
+            without_filters: match filtered && !request.text.trim().is_empty() {
+                true => Some(found_without_filters(&state, &search, &request).await?),
+                false => None,
+            },
+            themes: Theme::ALL.iter().map(|t| t.slug()).collect(),
+        })
+    } else {
+        None
+    };
     let view = SearchPage {
+        place_outside_g40: super::places::outside_g40(&query),
+        no_results,
         pagination: Pagination::new("/zoeken", &base_params, paging, results.total as i64)?,
         suggestion: results
             .suggestion

@@ -76,6 +76,10 @@ fn closest(searcher: &Searcher, fields: &Fields, word: &str) -> Option<String> {
     best.map(|(_, _, word)| word)
 }
 
+/// A search that finds fewer documents than this found little: only then is a
+/// correction offered (and only if it finds more).
+pub const FOUND_LITTLE: usize = 5;
+
 /// The query with each unknown word replaced by its closest known word, if any changed.
 pub fn did_you_mean(searcher: &Searcher, fields: &Fields, words: &[QueryWord]) -> Option<String> {
     let mut changed = false;
