@@ -103,6 +103,7 @@ fn project_doc(
         .unwrap_or_default();
     SearchDoc {
         kind: DocKind::Project,
+        currency: None,
         id,
         url: stadsmaat::projects::view::project_url(id),
         context: format!("{} {theme_name}", city.name),
@@ -129,6 +130,7 @@ fn city_doc(id: i32, city: &InventoryCity) -> SearchDoc {
     let body = [city.notes.as_deref().unwrap_or(""), &programmes.join(", ")].join("\n");
     SearchDoc {
         kind: DocKind::City,
+        currency: None,
         id,
         url: stadsmaat::cities::view::city_url(&city.slug),
         title: city.name.clone(),
@@ -637,6 +639,7 @@ fn swing(docs: &[SearchDoc], queries: &[JudgedQuery]) -> BenchResult<()> {
     let mut with_probe = docs.to_vec();
     with_probe.push(SearchDoc {
         kind: DocKind::Project,
+        currency: None,
         id,
         url: stadsmaat::projects::view::project_url(id),
         context: format!("Zwolle {}", Theme::Mobility.name()),

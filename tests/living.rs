@@ -29,7 +29,8 @@ specs![
         a_bad_archive_form_keeps_what_was_typed_and_stores_nothing,
         the_programme_office_adds_a_project_for_any_city,
         the_home_page_shows_what_cities_updated_not_the_import_order,
-        the_about_page_says_how_current_the_data_is_and_how_a_city_updates_it;
+        the_about_page_says_how_current_the_data_is_and_how_a_city_updates_it,
+        search_narrows_to_possibly_outdated_or_confirmed_projects;
 ];
 
 fn id_of(app: &TestApp, source_ref: &str) -> i64 {
@@ -413,4 +414,44 @@ fn the_about_page_says_how_current_the_data_is_and_how_a_city_updates_it(app: &m
     let (_, english) = app.get("/over?lang=en");
     assert!(english.contains("How does your city update its data?"));
     assert!(english.contains("433 projects possibly outdated"));
+}
+
+/// Search offers how current projects are as a facet, decided on the day of the search
+/// (an index-time mark would go stale itself): a confirmation moves a project from
+/// possibly outdated to confirmed, and the filter narrows to either.
+fn search_narrows_to_possibly_outdated_or_confirmed_projects(app: &mut TestApp) {
+    let facets = |app: &TestApp, extra: &str| {
+        let (status, body) = app.get_json(&format!(
+            "/api/v1/search?q=parkeersensoren&type=project{extra}"
+        ));
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    let before = facets(app, "");
+    let total = before["total"].as_u64().expect("total");
+    assert!(total > 1);
+    assert_eq!(before["facets"]["currency"]["stale"].as_u64(), Some(total));
+    assert!(before["facets"]["currency"].get("confirmed").is_none());
+
+    let id = id_of(app, "11.4");
+    assert_eq!(confirm(&deventer_editor(app), id), 303);
+    eventually("the confirmation reaches the search index", || {
+        facets(app, "")["facets"]["currency"]["confirmed"].as_u64() == Some(1)
+    });
+    let confirmed = facets(app, "&currency=confirmed");
+    assert_eq!(confirmed["total"], 1);
+    assert_eq!(confirmed["results"][0]["id"], id);
+    let stale = facets(app, "&currency=stale");
+    assert_eq!(stale["total"].as_u64(), Some(total - 1));
+    assert!(stale["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .all(|h| h["id"] != id));
+
+    let (_, page) = app.get("/zoeken?q=parkeersensoren");
+    assert!(page.contains("id=\"facet-currency\""));
+    assert!(page.contains("Bevestigd in het afgelopen jaar</a> <span class=\"count\">(1)"));
+    assert_eq!(app.get("/zoeken?q=parkeersensoren&currency=oud").0, 400);
+    assert_eq!(app.get_json("/api/v1/search?q=x&currency=oud").0, 400);
 }

@@ -36,9 +36,14 @@ crate::slug_enum! {
     }
 }
 
+/// The first day whose facts are not possibly outdated on `today`.
+pub fn first_current_day(today: NaiveDate) -> NaiveDate {
+    today - chrono::Duration::days(STALE_AFTER_DAYS - 1)
+}
+
 /// The moment before which an unconfirmed project counts as possibly outdated.
 pub fn stale_before(today: NaiveDate) -> chrono::NaiveDateTime {
-    (today - chrono::Duration::days(STALE_AFTER_DAYS - 1))
+    first_current_day(today)
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default()
 }
@@ -56,6 +61,12 @@ pub struct Currency {
     pub by: Option<String>,
     /// Unconfirmed for [`STALE_AFTER_DAYS`]: possibly outdated.
     pub stale: bool,
+}
+
+/// The day a project's facts are from: the report's for an untouched import, else its
+/// last edit or confirmation.
+pub fn as_of(project: &Project) -> NaiveDate {
+    project.confirmed_at.map_or(REPORT_DATE, |at| at.date())
 }
 
 impl Currency {
@@ -78,7 +89,7 @@ impl Currency {
             source,
             as_of,
             by,
-            stale: (today - as_of).num_days() >= STALE_AFTER_DAYS,
+            stale: as_of < first_current_day(today),
         }
     }
 }

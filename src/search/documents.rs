@@ -53,6 +53,17 @@ pub struct SearchDoc {
     pub stage: Option<String>,
     pub source_ref: Option<String>,
     pub url: String,
+    /// A project's currency, for the "how current" filter (other kinds have none).
+    pub currency: Option<DocCurrency>,
+}
+
+/// What the index keeps of how current a project is. Whether it is possibly outdated
+/// depends on the day of the search, so it is decided then, from `as_of`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DocCurrency {
+    /// The day its facts are from: the report's, or the city's last edit or "Klopt nog".
+    pub as_of: chrono::NaiveDate,
+    pub archived: bool,
 }
 
 /// Where the documents of one kind come from.
@@ -176,8 +187,13 @@ impl DocumentSource for ProjectSource {
             .filter_map(|p| {
                 let city = cities.get(&p.city_id)?.clone();
                 let theme_name = p.theme.name();
+                let currency = DocCurrency {
+                    as_of: crate::projects::currency::as_of(&p),
+                    archived: p.archived_at.is_some(),
+                };
                 Some(SearchDoc {
                     kind: DocKind::Project,
+                    currency: Some(currency),
                     id: p.id,
                     url: crate::projects::view::project_url(p.id),
                     // What was discussed about it places it too, with less weight.
@@ -222,6 +238,7 @@ impl DocumentSource for CitySource {
             let body = [city.notes.as_deref().unwrap_or(""), &programmes.join(", ")].join("\n");
             docs.push(SearchDoc {
                 kind: DocKind::City,
+                currency: None,
                 id: city.id,
                 url: crate::cities::view::city_url(&city.slug),
                 title: city.name.clone(),
@@ -274,6 +291,7 @@ impl DocumentSource for ThreadSource {
                     .unwrap_or_default();
                 SearchDoc {
                     kind: DocKind::Thread,
+                    currency: None,
                     id: t.id,
                     url: crate::forum::view::thread_url(t.id),
                     context: format!(
@@ -315,6 +333,7 @@ impl DocumentSource for PoolSource {
             .into_iter()
             .map(|(id, slug, name, description)| SearchDoc {
                 kind: DocKind::Pool,
+                currency: None,
                 id,
                 url: format!("/expertisepools/{slug}"),
                 title: name,
@@ -379,6 +398,7 @@ impl DocumentSource for ToolkitSource {
                 let theme = themes.split_whitespace().next().map(str::to_owned);
                 SearchDoc {
                     kind: DocKind::Toolkit,
+                    currency: None,
                     id,
                     url: format!("/toolkits/{id}"),
                     title,

@@ -24,6 +24,7 @@ use super::thesaurus::Thesaurus;
 use crate::cities::model::CityRef;
 use crate::db::Database;
 use crate::error::{AppError, AppResult};
+use crate::projects::currency::CurrencyFilter;
 use crate::projects::model::Stage;
 use crate::themes::Theme;
 
@@ -34,6 +35,7 @@ pub struct SearchRequest {
     pub theme: Option<Theme>,
     pub city: Option<String>,
     pub stage: Option<Stage>,
+    pub currency: Option<CurrencyFilter>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -68,6 +70,10 @@ pub struct Facets {
     pub theme: BTreeMap<String, u64>,
     pub city: BTreeMap<String, u64>,
     pub stage: BTreeMap<String, u64>,
+    /// Projects by how current they are today (`confirmed`, `stale`, `archived`);
+    /// counted without a chosen currency, like a chosen theme.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub currency: BTreeMap<String, u64>,
 }
 
 #[derive(Serialize, Clone, Debug, Default)]
@@ -270,13 +276,15 @@ impl Search {
         request: &'r SearchRequest,
     ) -> AppResult<Option<BuiltQuery<'r>>> {
         let filters = Filters::new(
-            index.fields.facets,
+            index.fields,
             [
                 request.kind.map(|k| k.slug()),
                 request.theme.map(|t| t.slug()),
                 request.city.as_deref(),
                 request.stage.map(|s| s.slug()),
             ],
+            request.currency,
+            crate::projects::currency::today(),
         );
         let all_filters = filters.but(None);
         let words = query::words(&request.text, index.profile);
@@ -325,11 +333,19 @@ impl Search {
         let results = hits::assemble(index, &searcher, &query, top_docs)?;
 
         let [kind, theme, city, stage] = facet_counts;
+        // Only projects have a currency: not counted when the search is for others.
+        let currency = match request.kind {
+            None | Some(DocKind::Project) => filters
+                .count_currencies(&searcher, &*scoring)
+                .map_err(search_failed)?,
+            Some(_) => BTreeMap::new(),
+        };
         let facets = Facets {
             kind,
             theme,
             city,
             stage,
+            currency,
         };
         // "Bedoelde u" only when the search found little and the suggestion, with the
         // same filters, finds more; never for a place outside the G40 ("amsterdam" is

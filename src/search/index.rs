@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{
-    FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED,
-    STORED, STRING,
+    FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST,
+    INDEXED, STORED, STRING,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 
 /// Bump when the schema or the analysis changes: an index of another version is rebuilt
 /// from the database at start-up.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 const VERSION_FILE: &str = "stadsmaat-index-version";
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
@@ -42,6 +42,10 @@ pub struct Fields {
     pub stage: Field,
     pub source_ref: Field,
     pub url: Field,
+    /// A project's currency: the day number of its facts (`filters::day_number`), and
+    /// 1 when archived, 0 when not.
+    pub as_of: Field,
+    pub archived: Field,
 }
 
 fn schema(profile: Profile) -> (Schema, Fields) {
@@ -80,6 +84,8 @@ fn schema(profile: Profile) -> (Schema, Fields) {
         stage: b.add_text_field("stage", STRING | STORED),
         source_ref: b.add_text_field("source_ref", STRING | STORED),
         url: b.add_text_field("url", STORED),
+        as_of: b.add_u64_field("as_of", INDEXED | FAST),
+        archived: b.add_u64_field("archived", INDEXED),
     };
     (b.build(), fields)
 }
@@ -303,6 +309,10 @@ impl SearchIndex {
         if let Some(source_ref) = &doc.source_ref {
             d.add_text(f.source_ref, source_ref);
         }
+        if let Some(currency) = doc.currency {
+            d.add_u64(f.as_of, super::filters::day_number(currency.as_of));
+            d.add_u64(f.archived, u64::from(currency.archived));
+        }
         d
     }
 
@@ -403,6 +413,8 @@ impl SearchIndex {
             stage: text(f.stage),
             source_ref: text(f.source_ref),
             url: text(f.url).unwrap_or_default(),
+            // Not stored: only searched on (`filters::currency_filter`).
+            currency: None,
         }
     }
 }

@@ -145,6 +145,7 @@ pub struct SearchParams {
     pub theme: Option<String>,
     pub city: Option<String>,
     pub stage: Option<String>,
+    pub currency: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
     pub page: Option<String>,
@@ -155,13 +156,14 @@ const MAX_OFFSET: i64 = 10_000;
 
 impl SearchParams {
     /// The words and filters as query-string pairs, for links that keep or change them.
-    pub fn words_and_filters(&self) -> [(&'static str, Option<&str>); 5] {
+    pub fn words_and_filters(&self) -> [(&'static str, Option<&str>); 6] {
         [
             ("q", self.q.as_deref()),
             ("type", self.kind.as_deref()),
             ("theme", self.theme.as_deref()),
             ("city", self.city.as_deref()),
             ("stage", self.stage.as_deref()),
+            ("currency", self.currency.as_deref()),
         ]
     }
 
@@ -199,6 +201,7 @@ impl SearchParams {
             theme: params::optional(self.theme.as_deref())?,
             city,
             stage: params::optional(self.stage.as_deref())?,
+            currency: params::optional(self.currency.as_deref())?,
             limit: usize::try_from(limit).unwrap_or(10),
             offset: usize::try_from(offset).unwrap_or(0),
         })

@@ -156,7 +156,8 @@ pub async fn show_search(
         || request.kind.is_some()
         || request.theme.is_some()
         || request.city.is_some()
-        || request.stage.is_some();
+        || request.stage.is_some()
+        || request.currency.is_some();
     let paging = Paging {
         page: (request.offset as i64) / PER_PAGE + 1,
         per_page: PER_PAGE,
@@ -192,12 +193,21 @@ pub async fn show_search(
                     let active = current == Some(value.as_str());
                     FacetValue {
                         url: url_with(&params, (key, if active { None } else { Some(value) })),
-                        label: (key == "city").then(|| {
-                            city_names
-                                .get(value)
-                                .cloned()
-                                .unwrap_or_else(|| value.clone())
-                        }),
+                        label: match key {
+                            "city" => Some(
+                                city_names
+                                    .get(value)
+                                    .cloned()
+                                    .unwrap_or_else(|| value.clone()),
+                            ),
+                            "currency" => Some(
+                                state
+                                    .renderer
+                                    .text(page.lang, &format!("currency.filter.{value}"))
+                                    .to_owned(),
+                            ),
+                            _ => None,
+                        },
                         value: value.clone(),
                         count,
                         active,
@@ -222,6 +232,12 @@ pub async fn show_search(
             params.stage.as_deref(),
         ),
         facet("city", "city", &results.facets.city, params.city.as_deref()),
+        facet(
+            "currency",
+            "currency",
+            &results.facets.currency,
+            params.currency.as_deref(),
+        ),
     ];
     let follow = match (&page.visitor.user, searched) {
         (Some(user), true) => follow_search(&state, user.id, &params, page.path.clone()).await?,
@@ -237,7 +253,8 @@ pub async fn show_search(
         let filtered = request.kind.is_some()
             || request.theme.is_some()
             || request.city.is_some()
-            || request.stage.is_some();
+            || request.stage.is_some()
+            || request.currency.is_some();
         Some(NoResults {
             without_filters: match filtered && !request.text.trim().is_empty() {
                 true => Some(found_without_filters(&state, &search, &request).await?),
@@ -259,7 +276,8 @@ pub async fn show_search(
         filters_active: params.kind.is_some()
             || params.theme.is_some()
             || params.city.is_some()
-            || params.stage.is_some(),
+            || params.stage.is_some()
+            || params.currency.is_some(),
         clear_url: match serde_urlencoded::to_string([("q", query.as_str())]) {
             Ok(q) if !query.is_empty() => format!("/zoeken?{q}"),
             _ => "/zoeken".to_owned(),
