@@ -28,6 +28,7 @@ specs! {
         every_page_names_a_site_icon_that_is_served,
         the_stylesheet_has_a_versioned_address_cached_for_good_with_an_etag,
         the_plain_static_address_still_works_with_a_short_cache,
+        pages_and_static_files_come_brotli_or_gzip_compressed_as_the_browser_accepts,
         every_page_describes_itself_in_its_language,
         robots_txt_keeps_crawlers_on_public_pages,
         a_method_an_address_does_not_take_is_a_405_naming_those_it_does;
@@ -467,4 +468,30 @@ fn templates_use_only_known_translation_keys() {
         }
     }
     assert!(checked > 50, "only {checked} keys found");
+}
+
+/// Browsers that accept brotli get it (smaller than gzip for text), others gzip, and
+/// clients that ask for neither the plain bytes; each decodes to the same page.
+fn pages_and_static_files_come_brotli_or_gzip_compressed_as_the_browser_accepts(app: &TestApp) {
+    use std::io::Read;
+    for path in ["/steden", "/static/stadsmaat.css"] {
+        let (status, plain_encoding, plain) = app.get_raw(path, &[]);
+        assert_eq!(status, 200);
+        assert_eq!(plain_encoding, None, "{path}");
+        let (_, encoding, brotli) = app.get_raw(path, &[("Accept-Encoding", "gzip, deflate, br")]);
+        assert_eq!(encoding.as_deref(), Some("br"), "{path}");
+        let mut decoded = Vec::new();
+        brotli_decompressor::Decompressor::new(brotli.as_slice(), 4096)
+            .read_to_end(&mut decoded)
+            .expect("brotli");
+        assert_eq!(decoded, plain, "{path}");
+        assert!(
+            brotli.len() < plain.len() / 2,
+            "{path}: {} of {}",
+            brotli.len(),
+            plain.len()
+        );
+        let (_, encoding, _) = app.get_raw(path, &[("Accept-Encoding", "gzip")]);
+        assert_eq!(encoding.as_deref(), Some("gzip"), "{path}");
+    }
 }

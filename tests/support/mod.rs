@@ -400,6 +400,29 @@ impl TestApp {
         read_response(&mut res, path)
     }
 
+    /// The status, Content-Encoding and body bytes of a GET, nothing decoded.
+    pub fn get_raw(&self, path: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, Vec<u8>) {
+        let mut req = Self::agent().get(&format!("{}{path}", self.base_url));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let mut res = req
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: no answer: {e}"));
+        let encoding = res
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_else(|e| panic!("GET {path}: body: {e}"));
+        (res.status().as_u16(), encoding, body)
+    }
+
     /// A bodiless request with any method (HEAD, DELETE, …).
     pub fn request_with_method(&self, method: &str, path: &str) -> Response {
         let url = format!("{}{path}", self.base_url);
