@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::map::{network_map, MapCity, MapLink, MapText, NetworkMap};
+use super::map::{network_map, Emphasis, MapCity, MapLink, MapText, NetworkMap};
 use crate::cities::model::City;
 use crate::cities::model::CityRef;
 use crate::error::AppResult;
@@ -65,17 +65,13 @@ pub async fn show_network(
             from,
             to,
             strength: if max > 0.0 { score / max } else { 0.0 },
+            programme: false,
         })
         .collect();
     links.sort_by_key(|l| (l.from, l.to));
     let map_cities: Vec<MapCity> = cities
         .iter()
-        .map(|c| MapCity {
-            slug: &c.slug,
-            name: &c.name,
-            latitude: c.latitude,
-            longitude: c.longitude,
-        })
+        .map(|c| MapCity::of(c, Emphasis::Plain))
         .collect();
     let text = MapText {
         title: state.renderer.text(page.lang, "network.map_title"),
