@@ -11,6 +11,8 @@ specs! {
         pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english,
         stylesheet_applies_under_the_content_security_policy,
         filter_form_submits_as_a_plain_form,
+        the_network_form_chooses_a_city_without_scripts,
+        network_map_labels_overlap_no_label_and_no_dot_as_drawn,
         language_switch_link_switches_and_remembers_english,
         account_pages_have_no_wcag_2_1_aa_violations,
         signing_in_works_with_the_plain_form,
@@ -38,6 +40,7 @@ fn pages_have_no_wcag_2_1_aa_violations_in_dutch_and_english(app: &TestApp) {
             "/oplossingen",
             "/oplossingen/talking-traffic",
             "/netwerk",
+            "/netwerk?stad=apeldoorn",
             "/over",
             "/bestaat-niet",
             "/zoeken?q=luchtkwalitiet",
@@ -81,6 +84,7 @@ fn pages_fit_a_phone_and_a_laptop_screen(app: &TestApp) {
             "/oplossingen",
             "/oplossingen/talking-traffic",
             "/netwerk",
+            "/netwerk?stad=apeldoorn",
             "/over",
             "/zoeken?q=parkeren",
             "/discussies",
@@ -135,6 +139,46 @@ fn filter_form_submits_as_a_plain_form(app: &TestApp) {
         text.as_str().unwrap_or("").contains("Talking Traffic"),
         "{text}"
     );
+}
+
+fn the_network_form_chooses_a_city_without_scripts(app: &TestApp) {
+    let browser = browser();
+    browser.goto(&format!("{}/netwerk", app.base_url));
+    browser.click("#network-city option[value='apeldoorn']");
+    browser.click_to_navigate("form.network-choose button[type='submit']");
+    let url = browser.current_url();
+    assert!(url.ends_with("/netwerk?stad=apeldoorn#kaart"), "{url}");
+    let heading = browser.script("return document.querySelector('#partners-heading').textContent;");
+    assert_eq!(heading, "Partnersteden van Apeldoorn");
+}
+
+/// The map's labels as Chromium lays them out in its own font, not as the server
+/// estimates them: no two labels share a pixel, no label covers a dot, in the default
+/// view and with a city chosen.
+fn network_map_labels_overlap_no_label_and_no_dot_as_drawn(app: &TestApp) {
+    let browser = browser();
+    for path in [
+        "/netwerk",
+        "/netwerk?stad=apeldoorn",
+        "/netwerk?stad=zwolle",
+    ] {
+        browser.goto(&format!("{}{path}", app.base_url));
+        let problems = browser.script(
+            "const boxes = s => [...document.querySelectorAll('.network-map ' + s)] \
+               .map(e => ({name: e.closest('a').getAttribute('aria-label'), box: e.getBBox()})); \
+             const labels = boxes('.map-label'), dots = boxes('.map-dot'); \
+             const meet = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width \
+               && a.y < b.y + b.height && b.y < a.y + a.height; \
+             const out = []; \
+             labels.forEach((a, i) => { \
+               labels.slice(i + 1).forEach(b => { if (meet(a.box, b.box)) out.push(a.name + ' / ' + b.name); }); \
+               dots.forEach(d => { if (meet(a.box, d.box)) out.push(a.name + ' on the dot of ' + d.name); }); \
+             }); \
+             return {labels: labels.length, out};",
+        );
+        assert_eq!(problems["labels"], 40, "{path}: {problems}");
+        assert_eq!(problems["out"], serde_json::json!([]), "{path}: {problems}");
+    }
 }
 
 fn language_switch_link_switches_and_remembers_english(app: &TestApp) {

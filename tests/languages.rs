@@ -30,6 +30,7 @@ const PUBLIC: &[&str] = &[
     "/oplossingen",
     "/oplossingen/lora",
     "/netwerk",
+    "/netwerk?stad=apeldoorn",
     "/over",
     "/zoeken?q=parkeren",
     "/zoeken?q=fiets&theme=mobility",

@@ -25,6 +25,15 @@ specs![
         project_page_shows_comparable_pilots_elsewhere,
         city_page_shows_partner_cities_with_reasons,
         network_page_draws_every_city_on_the_map_with_a_text_alternative,
+        the_network_map_draws_at_most_one_strongest_line_per_city,
+        every_city_with_a_partner_has_a_line_on_the_network_map,
+        the_network_offers_a_plain_form_to_choose_a_city,
+        a_chosen_city_is_highlighted_with_lines_to_its_partners_only,
+        a_chosen_city_lists_its_partners_with_reasons_in_dutch,
+        a_chosen_city_lists_its_partners_with_reasons_in_english,
+        the_network_table_lists_every_city_in_the_chosen_language,
+        an_unknown_city_on_the_network_is_not_found,
+        a_repeated_city_on_the_network_is_a_bad_request,
         visitors_see_no_answer_form_but_a_sign_in_link;
     fresh:
         imported_project_changes_suggestions_without_restart,
@@ -238,12 +247,70 @@ fn city_page_shows_partner_cities_with_reasons(app: &TestApp) {
     assert!(english.contains("class=\"reason reason-pair\">Both "));
 }
 
+/// The network map of a page: its inline SVG, and where it ends.
+fn network_map(html: &str) -> (&str, usize) {
+    let start = html
+        .find("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"network-map\"")
+        .expect("an inline SVG map");
+    let end = html[start..].find("</svg>").expect("closed") + start;
+    (&html[start..end], end)
+}
+
+/// Value of the `name="…"` attribute in a tag.
+fn attribute<'a>(tag: &'a str, name: &str) -> &'a str {
+    let needle = format!(" {name}=\"");
+    let start = tag
+        .find(&needle)
+        .unwrap_or_else(|| panic!("{name} in {tag}"))
+        + needle.len();
+    &tag[start..tag[start..].find('"').expect("closing quote") + start]
+}
+
+/// The map's cities: (slug, class, dot position as the SVG writes it).
+fn map_cities(svg: &str) -> Vec<(String, String, (String, String))> {
+    svg.split("<a class=\"map-city ")
+        .skip(1)
+        .map(|tag| {
+            let class = &tag[..tag.find('"').expect("class")];
+            let href = attribute(tag, "href");
+            let slug = href
+                .strip_prefix("/netwerk?stad=")
+                .and_then(|s| s.strip_suffix("#kaart"))
+                .unwrap_or_else(|| panic!("a dot chooses its city: {href}"));
+            let point = (
+                attribute(tag, "cx").to_owned(),
+                attribute(tag, "cy").to_owned(),
+            );
+            (slug.to_owned(), class.to_owned(), point)
+        })
+        .collect()
+}
+
+/// The map's lines: their class and both ends as the SVG writes them.
+fn map_lines(svg: &str) -> Vec<(String, [(String, String); 2])> {
+    svg.split("<line class=\"map-link ")
+        .skip(1)
+        .map(|tag| {
+            let end =
+                |x: &str, y: &str| (attribute(tag, x).to_owned(), attribute(tag, y).to_owned());
+            let class = tag[..tag.find('"').expect("class")].to_owned();
+            (class, [end("x1", "y1"), end("x2", "y2")])
+        })
+        .collect()
+}
+
+/// The section listing a chosen city's partners.
+fn partner_section(html: &str) -> &str {
+    let start = html
+        .find("<h2 id=\"partners-heading\">")
+        .expect("a partner list");
+    &html[start..html[start..].find("</section>").expect("closed") + start]
+}
+
 fn network_page_draws_every_city_on_the_map_with_a_text_alternative(app: &TestApp) {
     let (status, html) = app.get("/netwerk");
     assert_eq!(status, 200);
-    let svg_start = html.find("<svg").expect("an inline SVG map");
-    let svg_end = html[svg_start..].find("</svg>").expect("closed") + svg_start;
-    let svg = &html[svg_start..svg_end];
+    let (svg, svg_end) = network_map(&html);
     assert!(svg.contains("aria-labelledby="));
     assert!(svg.contains("<title"));
     assert_eq!(svg.matches("<a ").count(), 40, "one link per city");
@@ -254,6 +321,196 @@ fn network_page_draws_every_city_on_the_map_with_a_text_alternative(app: &TestAp
     let table = &html[svg_end..];
     assert_eq!(table.matches("<th scope=\"row\">").count(), 40);
     assert!(!html.contains("<script"), "works without JavaScript");
+}
+
+fn the_network_map_draws_at_most_one_strongest_line_per_city(app: &TestApp) {
+    let (status, html) = app.get("/netwerk");
+    assert_eq!(status, 200);
+    let (svg, _) = network_map(&html);
+    let lines = map_lines(svg);
+    assert!(!lines.is_empty(), "partner lines");
+    assert!(lines.len() <= 40, "{} lines for 40 cities", lines.len());
+    let mut pairs: Vec<_> = lines
+        .iter()
+        .map(|(_, [a, b])| if a < b { (a, b) } else { (b, a) })
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    assert_eq!(pairs.len(), lines.len(), "each pair drawn once");
+    // Every line joins a city to its strongest partner (as the API ranks them).
+    let points: std::collections::HashMap<String, (String, String)> = map_cities(svg)
+        .into_iter()
+        .map(|(slug, _, point)| (slug, point))
+        .collect();
+    let strongest: Vec<(&String, String)> = points
+        .keys()
+        .map(|slug| {
+            let partner = partners(app, slug)
+                .first()
+                .and_then(|p| p["city"]["slug"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            (slug, partner)
+        })
+        .collect();
+    for (_, [a, b]) in &lines {
+        assert!(
+            strongest.iter().any(|(city, partner)| {
+                let (from, to) = (&points[*city], points.get(partner));
+                to.is_some_and(|to| (from == a && to == b) || (from == b && to == a))
+            }),
+            "the line {a:?}–{b:?} joins a city to its strongest partner"
+        );
+    }
+}
+
+fn every_city_with_a_partner_has_a_line_on_the_network_map(app: &TestApp) {
+    let (_, html) = app.get("/netwerk");
+    let (svg, _) = network_map(&html);
+    let ends: Vec<(String, String)> = map_lines(svg)
+        .into_iter()
+        .flat_map(|(_, ends)| ends)
+        .collect();
+    let cities = map_cities(svg);
+    assert_eq!(cities.len(), 40);
+    for (slug, _, point) in cities {
+        if !partners(app, &slug).is_empty() {
+            assert!(ends.contains(&point), "{slug} has a partner but no line");
+        }
+    }
+}
+
+fn the_network_offers_a_plain_form_to_choose_a_city(app: &TestApp) {
+    let (_, html) = app.get("/netwerk");
+    let form = &html[html
+        .find("<form method=\"get\" action=\"/netwerk#kaart\"")
+        .expect("a GET form")..];
+    let form = &form[..form.find("</form>").expect("closed")];
+    assert!(form.contains("<label for=\"network-city\">Kies een stad</label>"));
+    assert!(form.contains("<select id=\"network-city\" name=\"stad\">"));
+    assert_eq!(
+        form.matches("<option value=\"").count(),
+        41,
+        "all cities and the 40"
+    );
+    assert!(form.contains("<option value=\"apeldoorn\">Apeldoorn</option>"));
+    assert!(form.contains("<button type=\"submit\">"));
+    let (_, chosen) = app.get("/netwerk?stad=apeldoorn");
+    assert!(chosen.contains("<option value=\"apeldoorn\" selected>Apeldoorn</option>"));
+}
+
+fn a_chosen_city_is_highlighted_with_lines_to_its_partners_only(app: &TestApp) {
+    let (status, html) = app.get("/netwerk?stad=apeldoorn");
+    assert_eq!(status, 200);
+    let (svg, _) = network_map(&html);
+    let cities = map_cities(svg);
+    let class = |slug: &str| {
+        cities
+            .iter()
+            .find(|c| c.0 == slug)
+            .map(|c| c.1.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(class("apeldoorn"), "chosen");
+    assert!(svg.contains(
+        "href=\"/netwerk?stad=apeldoorn#kaart\" aria-label=\"Apeldoorn\" aria-current=\"page\""
+    ));
+    let expected: Vec<String> = partners(app, "apeldoorn")
+        .iter()
+        .take(5)
+        .map(|p| p["city"]["slug"].as_str().expect("slug").to_owned())
+        .collect();
+    assert_eq!(expected.len(), 5, "Apeldoorn has five partners");
+    for slug in &expected {
+        assert_eq!(class(slug), "partner", "{slug}");
+    }
+    assert_eq!(cities.iter().filter(|c| c.1 == "dimmed").count(), 40 - 6);
+    let apeldoorn = &cities.iter().find(|c| c.0 == "apeldoorn").expect("drawn").2;
+    let lines = map_lines(svg);
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines.iter().all(|(_, ends)| ends.contains(apeldoorn)),
+        "all from Apeldoorn"
+    );
+    assert!(
+        html.contains("Gekozen stad"),
+        "the legend names the highlight"
+    );
+}
+
+/// The network page with Apeldoorn chosen, in `lang`: its title, the partner list's
+/// heading and introduction and the first words of a project pair's reason are `words`;
+/// the partner list is returned for more checks.
+fn apeldoorn_chosen_reads(app: &TestApp, lang: &str, words: [&str; 4]) -> String {
+    let (status, html) = app.get(&format!("/netwerk?stad=apeldoorn&lang={lang}"));
+    assert_eq!(status, 200);
+    let [title, heading, intro, reason] = words;
+    assert!(html.contains(&format!("<h1>{title}</h1>")), "{title}");
+    let list = partner_section(&html);
+    assert!(list.contains(&format!("{heading}</h2>")), "{heading}");
+    assert!(list.contains(intro), "{intro}");
+    assert!(
+        list.contains(&format!("class=\"reason reason-pair\">{reason}")),
+        "{list}"
+    );
+    assert!(list.contains("↔"), "project pairs named");
+    assert_eq!(list.matches("<li class=\"card\">").count(), 5, "{list}");
+    list.to_owned()
+}
+
+fn a_chosen_city_lists_its_partners_with_reasons_in_dutch(app: &TestApp) {
+    let list = apeldoorn_chosen_reads(
+        app,
+        "nl",
+        [
+            "Het netwerk van Apeldoorn",
+            "Partnersteden van Apeldoorn",
+            "Steden die aan hetzelfde werken als Apeldoorn",
+            "Beide over",
+        ],
+    );
+    assert!(list.contains("href=\"/steden/nijmegen\""), "{list}");
+}
+
+fn a_chosen_city_lists_its_partners_with_reasons_in_english(app: &TestApp) {
+    let list = apeldoorn_chosen_reads(
+        app,
+        "en",
+        [
+            "The network of Apeldoorn",
+            "Partner cities of Apeldoorn",
+            "Cities working on the same things as Apeldoorn",
+            "Both about",
+        ],
+    );
+    assert!(!list.contains("Beide"), "no Dutch reasons: {list}");
+}
+
+fn the_network_table_lists_every_city_in_the_chosen_language(app: &TestApp) {
+    for path in ["/netwerk?lang=en", "/netwerk?stad=apeldoorn&lang=en"] {
+        let (status, html) = app.get(path);
+        assert_eq!(status, 200);
+        let table = &html[html.find("id=\"network-table\"").expect("the table")..];
+        assert!(table.contains(">Strongest partner city</th>"), "{path}");
+        assert!(table.contains(">Next</th>"), "{path}");
+        assert_eq!(table.matches("<th scope=\"row\">").count(), 40, "{path}");
+    }
+}
+
+fn an_unknown_city_on_the_network_is_not_found(app: &TestApp) {
+    for slug in ["atlantis", "Apeldoorn", "apeldoorn%2F.."] {
+        let (status, html) = app.get(&format!("/netwerk?stad={slug}"));
+        assert_eq!(status, 404, "{slug}");
+        assert!(html.contains("Deze pagina bestaat niet"), "{slug}: {html}");
+    }
+    // Blank is no choice: the whole network.
+    assert_eq!(app.get("/netwerk?stad=").0, 200);
+}
+
+fn a_repeated_city_on_the_network_is_a_bad_request(app: &TestApp) {
+    let (status, html) = app.get("/netwerk?stad=apeldoorn&stad=arnhem");
+    assert_eq!(status, 400);
+    assert!(html.contains("Het adres klopt niet"), "{html}");
 }
 
 fn imported_project_changes_suggestions_without_restart(app: &mut TestApp) {

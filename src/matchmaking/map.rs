@@ -20,6 +20,45 @@ pub struct MapCity<'a> {
     pub name: &'a str,
     pub latitude: f64,
     pub longitude: f64,
+    pub emphasis: Emphasis,
+}
+
+impl<'a> MapCity<'a> {
+    /// A city of the database, at its coordinates.
+    pub fn of(city: &'a crate::cities::model::City, emphasis: Emphasis) -> Self {
+        MapCity {
+            slug: &city.slug,
+            name: &city.name,
+            latitude: city.latitude,
+            longitude: city.longitude,
+            emphasis,
+        }
+    }
+}
+
+/// How a city stands out when one city is chosen: the chosen one and its partners are
+/// highlighted, the others dimmed. The label places do not depend on it, so labels stay
+/// where the reader saw them when a city is chosen.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Emphasis {
+    /// No city chosen: every city alike.
+    #[default]
+    Plain,
+    Chosen,
+    Partner,
+    Dimmed,
+}
+
+impl Emphasis {
+    /// The class in `stadsmaat.css` (`plain` has no rules of its own).
+    fn class(self) -> &'static str {
+        match self {
+            Emphasis::Plain => "plain",
+            Emphasis::Chosen => "chosen",
+            Emphasis::Partner => "partner",
+            Emphasis::Dimmed => "dimmed",
+        }
+    }
 }
 
 /// A line between two cities (indexes into the cities slice); strength in 0.0..=1.0 (1 = strongest).
@@ -27,6 +66,8 @@ pub struct MapLink {
     pub from: usize,
     pub to: usize,
     pub strength: f32,
+    /// Both cities take part in a named programme: drawn dashed in its own colour.
+    pub programme: bool,
 }
 
 /// The accessible name (`<title>`) and description (`<desc>`) of the map.
@@ -127,6 +168,7 @@ pub struct NetworkMap {
 struct LinkView {
     /// `strong`, `medium` or `weak`.
     strength: &'static str,
+    programme: bool,
     x1: String,
     y1: String,
     x2: String,
@@ -138,6 +180,10 @@ struct LinkView {
 struct CityView {
     href: String,
     name: String,
+    /// `plain`, `chosen`, `partner` or `dimmed` (`Emphasis`).
+    emphasis: &'static str,
+    /// The chosen city's link leads to the page shown: `aria-current`.
+    current: bool,
     x: String,
     y: String,
     label_x: String,
@@ -167,7 +213,7 @@ pub fn network_map(
         .collect();
 
     // Links beneath the cities, weakest first so stronger lines lie on top.
-    let mut drawn: Vec<(f64, f64, f64, f64, f32)> = links
+    let mut drawn: Vec<(f64, f64, f64, f64, f32, bool)> = links
         .iter()
         .filter(|link| link.from != link.to)
         .filter_map(|link| {
@@ -178,13 +224,13 @@ pub fn network_map(
             } else {
                 link.strength.clamp(0.0, 1.0)
             };
-            Some((x1, y1, x2, y2, strength))
+            Some((x1, y1, x2, y2, strength, link.programme))
         })
         .collect();
     drawn.sort_by(|a, b| a.4.total_cmp(&b.4));
     let links = drawn
         .into_iter()
-        .map(|(x1, y1, x2, y2, strength)| LinkView {
+        .map(|(x1, y1, x2, y2, strength, programme)| LinkView {
             strength: if strength >= 0.67 {
                 "strong"
             } else if strength >= 0.34 {
@@ -192,6 +238,7 @@ pub fn network_map(
             } else {
                 "weak"
             },
+            programme,
             x1: format!("{x1:.1}"),
             y1: format!("{y1:.1}"),
             x2: format!("{x2:.1}"),
@@ -211,6 +258,8 @@ pub fn network_map(
             Some(CityView {
                 href: href(city.slug),
                 name: city.name.to_owned(),
+                emphasis: city.emphasis.class(),
+                current: city.emphasis == Emphasis::Chosen,
                 x: format!("{x:.1}"),
                 y: format!("{y:.1}"),
                 label_x: format!("{:.1}", label.x),
@@ -344,6 +393,7 @@ mod tests {
             name,
             latitude,
             longitude,
+            emphasis: Emphasis::Plain,
         }
     }
 
@@ -408,31 +458,37 @@ mod tests {
                 from: 0,
                 to: 1,
                 strength: 0.9,
+                programme: false,
             },
             MapLink {
                 from: 0,
                 to: 7,
                 strength: 1.0,
+                programme: false,
             },
             MapLink {
                 from: usize::MAX,
                 to: 1,
                 strength: 0.5,
+                programme: false,
             },
             MapLink {
                 from: 1,
                 to: 1,
                 strength: 0.5,
+                programme: false,
             },
             MapLink {
                 from: 1,
                 to: 2,
                 strength: 0.5,
+                programme: false,
             },
             MapLink {
                 from: 1,
                 to: 0,
                 strength: f32::NAN,
+                programme: false,
             },
         ];
         let svg = render_network_svg(&cities, &links, &text(), &href);
@@ -456,6 +512,7 @@ mod tests {
                     from: 0,
                     to: 1,
                     strength,
+                    programme: false,
                 }],
                 &text(),
                 &href,
@@ -501,6 +558,7 @@ mod tests {
             from: 0,
             to: 1,
             strength: 0.4,
+            programme: false,
         }];
         let first = render_network_svg(&cities, &links, &text(), &href);
         let second = render_network_svg(&cities, &links, &text(), &href);

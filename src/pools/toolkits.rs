@@ -390,12 +390,7 @@ fn adoption_map(
     }
     let map_cities: Vec<crate::matchmaking::map::MapCity> = used
         .iter()
-        .map(|c| crate::matchmaking::map::MapCity {
-            slug: &c.slug,
-            name: &c.name,
-            latitude: c.latitude,
-            longitude: c.longitude,
-        })
+        .map(|c| crate::matchmaking::map::MapCity::of(c, Default::default()))
         .collect();
     let map_title = catalogs.format(lang, "toolkits.map_title", &[("title", title)]);
     let description = catalogs.text(lang, "toolkits.map_description");

@@ -13,7 +13,7 @@ pub const MAX_PER_PAGE: i64 = 100;
 const MAX_PAGE: i64 = 1_000_000;
 
 /// An absent or blank parameter counts as not given.
-fn given(value: Option<&str>) -> Option<&str> {
+pub fn given(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 

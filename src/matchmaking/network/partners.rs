@@ -72,9 +72,9 @@ impl Network {
     /// The partner cities of a city with their reasons, best first; empty for a city
     /// without matches.
     pub fn partners(&self, city_id: i32, limit: usize) -> Vec<Partner> {
-        let Some(city) = self.cities.get(&city_id) else {
+        if !self.cities.contains_key(&city_id) {
             return Vec::new();
-        };
+        }
         let our_profile = self.theme_profile(city_id);
         self.partnerships(city_id, limit)
             .iter()
@@ -97,18 +97,27 @@ impl Network {
                     city_id: partnership.city_id,
                     score: partnership.score,
                     pairs,
-                    programmes: city
-                        .programmes
-                        .iter()
-                        .filter(|p| other.programmes.contains(p))
-                        .cloned()
-                        .collect(),
+                    programmes: self.shared_programmes(city_id, other.id),
                     shared_themes: top_shared_themes(
                         &our_profile,
                         &self.theme_profile(partnership.city_id),
                     ),
                 })
             })
+            .collect()
+    }
+
+    /// The named programmes both cities take part in, in the first city's order: what
+    /// the network map marks on a link without wording a partner's reasons.
+    pub fn shared_programmes(&self, city_id: i32, other_id: i32) -> Vec<String> {
+        let (Some(city), Some(other)) = (self.cities.get(&city_id), self.cities.get(&other_id))
+        else {
+            return Vec::new();
+        };
+        city.programmes
+            .iter()
+            .filter(|p| other.programmes.contains(p))
+            .cloned()
             .collect()
     }
 
