@@ -108,15 +108,22 @@ impl Network {
     }
 
     /// The named programmes both cities take part in, in the first city's order: what
-    /// the network map marks on a link without wording a partner's reasons.
+    /// the network map marks on a link without wording a partner's reasons. A programme
+    /// more than a quarter of the cities take part in ("City Deal", 15 of the 40, many
+    /// deals under one name) says little about two of them and is left out; it still
+    /// counts, weakly, in the partner score.
     pub fn shared_programmes(&self, city_id: i32, other_id: i32) -> Vec<String> {
         let (Some(city), Some(other)) = (self.cities.get(&city_id), self.cities.get(&other_id))
         else {
             return Vec::new();
         };
+        let distinctive = |programme: &String| {
+            let holders = self.programme_cities.get(programme).map_or(0, Vec::len);
+            holders * 4 <= self.cities.len()
+        };
         city.programmes
             .iter()
-            .filter(|p| other.programmes.contains(p))
+            .filter(|p| other.programmes.contains(p) && distinctive(p))
             .cloned()
             .collect()
     }
