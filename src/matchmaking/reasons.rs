@@ -64,6 +64,17 @@ fn label(project: &ProjectView) -> String {
     }
 }
 
+/// For a pair of projects: the key of the sentence that names them, and of the one that
+/// does not (the pages name them as links), with that one's placeholder.
+type PairKeys = (&'static str, &'static str, &'static str);
+const PAIR_ABOUT: PairKeys = ("match.reason.pair", "match.reason.concepts", "terms");
+const PAIR_WORDS: PairKeys = ("match.reason.pair_words", "match.reason.words", "words");
+const PAIR_CONNECTED: PairKeys = (
+    "match.reason.pair_connected",
+    "match.reason.connected",
+    "names",
+);
+
 pub struct Wording<'a> {
     pub catalogs: &'a Catalogs,
     pub lang: Lang,
@@ -183,30 +194,21 @@ impl Wording<'_> {
             };
             let refs = vec![project_reference(&ours), project_reference(&theirs)];
             let links = vec![ProjectLink::to(&ours), ProjectLink::to(&theirs)];
-            // What both are about; else what connects them. Each with the key of the
-            // sentence naming the pair, and of the one that does not (for the pages).
+            // What both are about; else what connects them.
             let about = pair.reasons.iter().find_map(|r| match r {
-                Reason::Solutions(names) | Reason::Concepts(names) => Some((
-                    ("match.reason.pair", "match.reason.concepts"),
-                    self.list(&self.names(names)),
-                )),
-                Reason::Programmes(items) => Some((
-                    ("match.reason.pair", "match.reason.concepts"),
-                    self.list(items),
-                )),
+                Reason::Solutions(names) | Reason::Concepts(names) => {
+                    Some((PAIR_ABOUT, self.list(&self.names(names))))
+                }
+                Reason::Programmes(items) => Some((PAIR_ABOUT, self.list(items))),
                 // The report's words are Dutch: an English page says so.
-                Reason::Words(items) => Some((
-                    ("match.reason.pair_words", "match.reason.words"),
-                    self.list(items),
-                )),
+                Reason::Words(items) => Some((PAIR_WORDS, self.list(items))),
                 _ => None,
             });
             let connected = || {
                 pair.reasons.iter().find_map(|r| match r {
-                    Reason::Connected(names) => Some((
-                        ("match.reason.pair_connected", "match.reason.connected"),
-                        self.list(&self.names(names)),
-                    )),
+                    Reason::Connected(names) => {
+                        Some((PAIR_CONNECTED, self.list(&self.names(names))))
+                    }
                     _ => None,
                 })
             };
@@ -217,7 +219,7 @@ impl Wording<'_> {
                 projects: refs.clone(),
                 links: links.clone(),
             };
-            if let Some(((key, short), about)) = about.or_else(connected) {
+            if let Some(((key, short, placeholder), about)) = about.or_else(connected) {
                 let text = self.text(
                     key,
                     &[
@@ -226,10 +228,7 @@ impl Wording<'_> {
                         ("theirs", &label(&theirs)),
                     ],
                 );
-                let short = self.text(
-                    short,
-                    &[("terms", &about), ("words", &about), ("names", &about)],
-                );
+                let short = self.text(short, &[(placeholder, &about)]);
                 views.push(pair_view("pair", text, short));
             }
             for reason in &pair.reasons {

@@ -72,19 +72,19 @@ pub fn as_of(project: &Project) -> NaiveDate {
 impl Currency {
     /// The currency of `project` (of the city named `city_name`) on `today`.
     pub fn of(project: &Project, city_name: &str, today: NaiveDate) -> Self {
-        let (source, as_of, by) = match project.confirmed_at {
-            None => ("report", REPORT_DATE, None),
-            Some(at) => (
+        let (source, by) = match project.confirmed_at {
+            None => ("report", None),
+            Some(_) => (
                 if project.confirmed_how == "confirmed" {
                     "confirmed"
                 } else {
                     "edited"
                 },
-                at.date(),
                 (project.confirmed_by_city_id == Some(project.city_id))
                     .then(|| city_name.to_owned()),
             ),
         };
+        let as_of = as_of(project);
         Currency {
             source,
             as_of,

@@ -40,6 +40,17 @@ pub struct SearchRequest {
     pub offset: usize,
 }
 
+impl SearchRequest {
+    /// Whether any filter is chosen (type, theme, city, stage or currency).
+    pub fn filtered(&self) -> bool {
+        self.kind.is_some()
+            || self.theme.is_some()
+            || self.city.is_some()
+            || self.stage.is_some()
+            || self.currency.is_some()
+    }
+}
+
 #[derive(Serialize, Clone, Debug)]
 pub struct Hit {
     #[serde(rename = "type")]

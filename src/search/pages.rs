@@ -152,12 +152,7 @@ pub async fn show_search(
 ) -> AppResult<HttpResponse> {
     let params = params.into_inner();
     let request = params.request(Some(PER_PAGE))?;
-    let searched = !request.text.trim().is_empty()
-        || request.kind.is_some()
-        || request.theme.is_some()
-        || request.city.is_some()
-        || request.stage.is_some()
-        || request.currency.is_some();
+    let searched = !request.text.trim().is_empty() || request.filtered();
     let paging = Paging {
         page: (request.offset as i64) / PER_PAGE + 1,
         per_page: PER_PAGE,
@@ -250,13 +245,8 @@ pub async fn show_search(
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect();
     let no_results = if searched && results.total == 0 {
-        let filtered = request.kind.is_some()
-            || request.theme.is_some()
-            || request.city.is_some()
-            || request.stage.is_some()
-            || request.currency.is_some();
         Some(NoResults {
-            without_filters: match filtered && !request.text.trim().is_empty() {
+            without_filters: match request.filtered() && !request.text.trim().is_empty() {
                 true => Some(found_without_filters(&state, &search, &request).await?),
                 false => None,
             },

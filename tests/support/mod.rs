@@ -402,11 +402,8 @@ impl TestApp {
 
     /// The status, Content-Encoding and body bytes of a GET, nothing decoded.
     pub fn get_raw(&self, path: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, Vec<u8>) {
-        let mut req = Self::agent().get(&format!("{}{path}", self.base_url));
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        let mut res = req
+        let mut res = self
+            .get_request(path, headers)
             .call()
             .unwrap_or_else(|e| panic!("GET {path}: no answer: {e}"));
         let encoding = res
@@ -438,11 +435,19 @@ impl TestApp {
 
     /// GET with extra request headers (cookies, Accept-Language).
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        Self::request(self.get_request(path, headers), path)
+    }
+
+    fn get_request(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
         let mut req = Self::agent().get(&format!("{}{path}", self.base_url));
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
-        Self::request(req, path)
+        req
     }
 }
 
